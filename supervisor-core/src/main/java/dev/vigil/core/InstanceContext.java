@@ -1,0 +1,135 @@
+package dev.vigil.core;
+
+import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The context of one instance (one attempt) of a daemon. Its reports go to the supervisor as
+ * messages stamped with this context, so reports from a superseded instance are recognised and
+ * ignored.
+ */
+final class InstanceContext implements DaemonContext {
+  private final Supervisor supervisor;
+  final Cell cell;
+  private final int attempt;
+  private final AtomicBoolean readySignalled = new AtomicBoolean();
+  private final AtomicBoolean exited = new AtomicBoolean();
+  volatile boolean stopping;
+  volatile long lastBeatNanos;
+  volatile Daemon daemon;
+  volatile Thread startThread;
+  volatile Thread stopThread;
+  private Logger logger;
+
+  InstanceContext(Supervisor supervisor, Cell cell, int attempt) {
+    this.supervisor = supervisor;
+    this.cell = cell;
+    this.attempt = attempt;
+  }
+
+  @Override
+  public DaemonType type() {
+    return cell.type;
+  }
+
+  @Override
+  public int attempt() {
+    return attempt;
+  }
+
+  @Override
+  public void ready() {
+    if (readySignalled.compareAndSet(false, true)) {
+      supervisor.post(() -> supervisor.onReadySignalled(this));
+    }
+  }
+
+  boolean readySignalled() {
+    return readySignalled.get();
+  }
+
+  @Override
+  public void heartbeat() {
+    lastBeatNanos = supervisor.scheduler().nanoTime();
+  }
+
+  @Override
+  public void fail(Throwable cause) {
+    java.util.Objects.requireNonNull(cause, "cause");
+    if (exited.compareAndSet(false, true)) {
+      supervisor.post(() -> supervisor.onExit(this, cause));
+    }
+  }
+
+  @Override
+  public void complete() {
+    if (exited.compareAndSet(false, true)) {
+      supervisor.post(() -> supervisor.onExit(this, null));
+    }
+  }
+
+  @Override
+  public boolean isStopping() {
+    return stopping;
+  }
+
+  @Override
+  public <C> C config(Class<C> type) {
+    Object config =
+        cell.spec
+            .config()
+            .orElseThrow(
+                () -> new IllegalStateException("daemon " + cell.type + " has no configuration"));
+    if (!type.isInstance(config)) {
+      throw new IllegalStateException(
+          "daemon "
+              + cell.type
+              + " has configuration of type "
+              + config.getClass().getName()
+              + ", not "
+              + type.getName());
+    }
+    return type.cast(config);
+  }
+
+  @Override
+  public EventBus events() {
+    return supervisor.events();
+  }
+
+  @Override
+  public Clock clock() {
+    return supervisor.clock();
+  }
+
+  @Override
+  public Scheduler scheduler() {
+    return supervisor.scheduler();
+  }
+
+  @Override
+  public synchronized Logger logger() {
+    if (logger == null) {
+      logger = LoggerFactory.getLogger("dev.vigil.daemon." + cell.type.name());
+    }
+    return logger;
+  }
+
+  void interruptThreads() {
+    Thread t = startThread;
+    if (t != null) {
+      t.interrupt();
+    }
+    t = stopThread;
+    if (t != null) {
+      t.interrupt();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return cell.type + "#" + attempt;
+  }
+}

@@ -1,0 +1,1138 @@
+package dev.vigil.core;
+
+import static dev.vigil.core.DaemonState.BACKOFF;
+import static dev.vigil.core.DaemonState.FAILED;
+import static dev.vigil.core.DaemonState.RUNNING;
+import static dev.vigil.core.DaemonState.STARTING;
+import static dev.vigil.core.DaemonState.STOPPED;
+import static dev.vigil.core.DaemonState.STOPPING;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The supervisor actor behind {@link DaemonManager}. Every method whose name starts with {@code on},
+ * {@code try}, {@code launch} or {@code request} runs on the {@link ControlLoop} and is the only
+ * code that changes a {@link Cell}. Daemon code runs on virtual threads and reports back by posting
+ * messages; timers post messages too. Nothing here blocks.
+ */
+final class Supervisor {
+  static final HealthCheckResult NOT_RUNNING = HealthCheckResult.unknown("not running");
+  static final HealthCheckResult NOT_CHECKED = HealthCheckResult.unknown("not checked yet");
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+
+  private static final Logger log = LoggerFactory.getLogger(DaemonManager.class);
+
+  private final Map<DaemonType, Cell> cells = new LinkedHashMap<>();
+  private final DaemonRegistry registry;
+  private final ControlLoop control;
+  private final Scheduler scheduler;
+  private final boolean ownsScheduler;
+  private final Clock clock;
+  private final RandomGenerator random;
+  private final int startConcurrency;
+  private final EventRouter events;
+  private final CopyOnWriteArrayList<SerialDispatcher<LifecycleEvent>> listeners =
+      new CopyOnWriteArrayList<>();
+  private final AtomicLong healthChecksRun = new AtomicLong();
+  private final AtomicLong healthChecksTimedOut = new AtomicLong();
+
+  // confined to the control loop
+  private int startsInFlight;
+  private final ArrayDeque<Cell> startQueue = new ArrayDeque<>();
+  private boolean healthChecksOn;
+  private volatile boolean shuttingDown;
+  private Shutdown shutdown;
+
+  Supervisor(
+      DaemonRegistry userRegistry,
+      Clock clock,
+      Scheduler scheduler,
+      boolean ownsScheduler,
+      RandomGenerator random,
+      int startConcurrency,
+      int eventQueueCapacity,
+      String name) {
+    this.clock = clock;
+    this.scheduler = scheduler;
+    this.ownsScheduler = ownsScheduler;
+    this.random = random;
+    this.startConcurrency = startConcurrency;
+    this.events = new EventRouter(eventQueueCapacity);
+    this.registry =
+        userRegistry.with(BuiltinDaemons.specs(this, events)).requireValid();
+    Set<DaemonType> userTypes = userRegistry.types();
+    for (DaemonSpec spec : registry.specs()) {
+      cells.put(spec.type(), new Cell(spec, !userTypes.contains(spec.type())));
+    }
+    for (Cell cell : cells.values()) {
+      for (DaemonType dep : cell.spec.dependencies()) {
+        Cell d = cells.get(dep);
+        cell.dependencies.add(d);
+        d.dependents.add(cell);
+      }
+    }
+    this.control = new ControlLoop(name + "-control");
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  boolean post(Runnable message) {
+    return control.post(message);
+  }
+
+  Scheduler scheduler() {
+    return scheduler;
+  }
+
+  Clock clock() {
+    return clock;
+  }
+
+  EventBus events() {
+    return events;
+  }
+
+  DaemonRegistry registry() {
+    return registry;
+  }
+
+  boolean isShuttingDown() {
+    return shuttingDown;
+  }
+
+  Cell cell(DaemonType type) {
+    Cell cell = cells.get(type);
+    if (cell == null) {
+      throw new IllegalArgumentException(
+          "unknown daemon " + type + " (known: " + registry.typeNames() + ")");
+    }
+    return cell;
+  }
+
+  private Scheduler.Cancellable after(Duration delay, Runnable message) {
+    return scheduler.schedule(delay, () -> post(message));
+  }
+
+  private void emit(LifecycleEvent event) {
+    for (SerialDispatcher<LifecycleEvent> l : listeners) {
+      l.offer(event);
+    }
+  }
+
+  Runnable addListener(LifecycleListener listener) {
+    SerialDispatcher<LifecycleEvent> d =
+        new SerialDispatcher<>("vigil-listener", listener::onEvent, Integer.MAX_VALUE);
+    listeners.add(d);
+    return () -> {
+      listeners.remove(d);
+      d.close();
+    };
+  }
+
+  private void moveTo(Cell cell, DaemonState next, String reason) {
+    DaemonState from = cell.state;
+    if (!from.canMoveTo(next)) {
+      throw new IllegalStateException(
+          "illegal transition of daemon " + cell.type + ": " + from + " -> " + next + " (" + reason + ")");
+    }
+    cell.state = next;
+    cell.record(new Transition(clock.instant(), from, next, reason));
+    cell.publish();
+    if (log.isDebugEnabled()) {
+      log.debug("daemon={} from={} to={} reason={}", cell.type, from, next, reason);
+    }
+  }
+
+  /** True while an instance of the daemon may still be executing code. */
+  private static boolean live(Cell cell) {
+    return cell.state.isActive() || cell.stoppingInstance != null;
+  }
+
+  // ---------------------------------------------------------------- requests
+
+  /** Wants {@code roots}, their dependencies and the built-ins RUNNING. */
+  void requestStart(Collection<DaemonType> roots, CompletableFuture<Void> done) {
+    if (shuttingDown) {
+      done.completeExceptionally(new IllegalStateException("the manager is shutting down"));
+      return;
+    }
+    List<DaemonType> all = new ArrayList<>(roots);
+    for (Cell c : cells.values()) {
+      if (c.builtin) {
+        all.add(c.type);
+      }
+    }
+    List<Cell> closure = new ArrayList<>();
+    for (DaemonType t : registry.withDependencies(all)) {
+      closure.add(cells.get(t));
+    }
+    List<CompletableFuture<Void>> waits = new ArrayList<>(closure.size());
+    for (Cell c : closure) {
+      if (c.state == FAILED) {
+        waits.add(CompletableFuture.failedFuture(notRunning(c, "reset it first")));
+        continue;
+      }
+      c.stopPending = false;
+      if (!c.wanted) {
+        c.wanted = true;
+        c.attempt = 0;
+        c.firstStartPending = c.state != RUNNING;
+      }
+      waits.add(c.state == RUNNING ? CompletableFuture.completedFuture(null) : c.whenRunning());
+    }
+    for (Cell c : closure) {
+      tryLaunch(c);
+    }
+    completeWhenAll(waits, done);
+  }
+
+  /** Stops {@code type} and everything that depends on it, dependents first. */
+  void requestStop(DaemonType type, boolean keepWanted, CompletableFuture<Void> done) {
+    Cell root = cell(type);
+    if (keepWanted && !root.wanted && !live(root)) {
+      requestStart(List.of(type), done); // restarting a daemon that is not running starts it
+      return;
+    }
+    Set<Cell> set = withDependents(List.of(root));
+    Set<Cell> kept = keepWanted ? set : boundClosure(root);
+    List<CompletableFuture<Void>> waits = new ArrayList<>();
+    List<CompletableFuture<Void>> restarted = new ArrayList<>();
+    for (Cell c : set) {
+      if (keepWanted && c.wanted && c.state != FAILED) {
+        c.attempt = 0;
+        restarted.add(c.whenRunning());
+      }
+      if (!kept.contains(c)) {
+        unwant(c, "stop requested");
+      }
+      c.stopPending = true;
+      waits.add(live(c) ? c.whenStopped() : CompletableFuture.completedFuture(null));
+    }
+    for (Cell c : set) {
+      tryStop(c, keepWanted ? "restart requested" : "stop requested");
+    }
+    if (keepWanted) {
+      waits.addAll(restarted);
+    }
+    completeWhenAll(waits, done);
+  }
+
+  /** Clears FAILED, forgetting the restart attempts. Does not start the daemon. */
+  void requestReset(DaemonType type, CompletableFuture<Void> done) {
+    Cell c = cell(type);
+    if (c.state == FAILED) {
+      reset(c);
+    }
+    done.complete(null);
+  }
+
+  private void reset(Cell c) {
+    c.attempt = 0;
+    c.restartTimes = null;
+    moveTo(c, STOPPED, "reset by request");
+    afterSettled(c);
+  }
+
+  private void unwant(Cell c, String why) {
+    c.wanted = false;
+    c.firstStartPending = false;
+    c.waitingOn = null;
+    if (c.queued) {
+      startQueue.remove(c);
+      c.queued = false;
+    }
+    c.completeRunningWaiters(notRunning(c, why));
+    c.publish();
+  }
+
+  private IllegalStateException notRunning(Cell c, String why) {
+    IllegalStateException e =
+        new IllegalStateException(
+            "Expected daemon " + c.type + " to be RUNNING, but it is " + c.state + " (" + why + ")");
+    if (c.state == FAILED && c.lastCause != null) {
+      e.initCause(c.lastCause);
+    }
+    return e;
+  }
+
+  /** The daemons bound to {@code root}, directly or through other bound daemons. */
+  private static Set<Cell> boundClosure(Cell root) {
+    Set<Cell> bound = new LinkedHashSet<>();
+    ArrayDeque<Cell> todo = new ArrayDeque<>(List.of(root));
+    while (!todo.isEmpty()) {
+      Cell c = todo.pop();
+      for (Cell d : c.dependents) {
+        if (d.spec.bindsTo().contains(c.type) && bound.add(d)) {
+          todo.push(d);
+        }
+      }
+    }
+    return bound;
+  }
+
+  private static Set<Cell> withDependents(Collection<Cell> roots) {
+    Set<Cell> set = new LinkedHashSet<>();
+    ArrayDeque<Cell> todo = new ArrayDeque<>(roots);
+    while (!todo.isEmpty()) {
+      Cell c = todo.pop();
+      if (set.add(c)) {
+        todo.addAll(c.dependents);
+      }
+    }
+    return set;
+  }
+
+  private static void completeWhenAll(
+      List<CompletableFuture<Void>> waits, CompletableFuture<Void> done) {
+    CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new))
+        .whenComplete(
+            (ok, error) -> {
+              if (error == null) {
+                done.complete(null);
+                return;
+              }
+              Throwable first = null;
+              for (CompletableFuture<Void> w : waits) {
+                if (w.isCompletedExceptionally()) {
+                  Throwable t = w.exceptionNow();
+                  if (first == null) {
+                    first = t;
+                  } else if (first != t) {
+                    first.addSuppressed(t);
+                  }
+                }
+              }
+              done.completeExceptionally(first);
+            });
+  }
+
+  // ---------------------------------------------------------------- starting
+
+  /** Starts the daemon if it is wanted, down, and every dependency is RUNNING and staying. */
+  private void tryLaunch(Cell c) {
+    if (!c.wanted || shuttingDown || c.queued || c.stopPending) {
+      return;
+    }
+    if (!(c.state == STOPPED || (c.state == BACKOFF && c.restartDue)) || c.stoppingInstance != null) {
+      return;
+    }
+    for (Cell dep : c.dependencies) {
+      if (dep.state == FAILED) {
+        block(c, dep);
+        return;
+      }
+      if (dep.state != RUNNING || dep.stopPending) {
+        String waiting = "waiting on " + dep.type + ": " + dep.state;
+        if (!waiting.equals(c.waitingOn)) {
+          c.waitingOn = waiting;
+          c.publish();
+        }
+        return;
+      }
+    }
+    c.waitingOn = null;
+    if (startsInFlight >= startConcurrency) {
+      c.queued = true;
+      startQueue.add(c);
+      return;
+    }
+    launchStart(c);
+  }
+
+  /** Marks {@code c} and what waits on it as blocked by the FAILED {@code failed}. */
+  private void block(Cell c, Cell failed) {
+    c.waitingOn = "waiting on " + failed.type + ": FAILED";
+    c.firstStartPending = false;
+    c.completeRunningWaiters(
+        new IllegalStateException(
+            "Expected daemon "
+                + c.type
+                + " to start, but it is waiting on "
+                + failed.type
+                + ", which is FAILED"));
+    c.publish();
+    for (Cell d : c.dependents) {
+      if (d.wanted && (d.state == STOPPED || d.state == BACKOFF)) {
+        block(d, failed);
+      }
+    }
+  }
+
+  private void launchStart(Cell c) {
+    boolean restart = c.state == BACKOFF;
+    c.restartDue = false;
+    c.waitingOn = null;
+    startsInFlight++;
+    c.holdsStartSlot = true;
+    InstanceContext ctx = new InstanceContext(this, c, c.attempt + 1);
+    c.current = ctx;
+    moveTo(c, STARTING, restart ? "restart " + c.attempt + " after backoff" : "start requested");
+    emit(new LifecycleEvent.Starting(c.type, clock.instant(), ctx.attempt()));
+    c.startTimer = after(c.spec.startTimeout(), () -> onStartTimeout(ctx));
+    Thread t =
+        Thread.ofVirtual().name(c.type.name() + "-start").unstarted(() -> runStart(ctx));
+    ctx.startThread = t;
+    t.start();
+  }
+
+  /** On the daemon's start thread. */
+  private void runStart(InstanceContext ctx) {
+    try {
+      Daemon daemon = ctx.cell.spec.newInstance();
+      ctx.daemon = daemon;
+      daemon.start(ctx);
+      post(() -> onStartReturned(ctx));
+    } catch (Throwable t) {
+      ctx.fail(t);
+    } finally {
+      ctx.startThread = null; // lets a terminated thread be collected while the daemon idles
+    }
+  }
+
+  private void releaseStartSlot(Cell c) {
+    if (!c.holdsStartSlot) {
+      return;
+    }
+    c.holdsStartSlot = false;
+    startsInFlight--;
+    while (startsInFlight < startConcurrency && !startQueue.isEmpty()) {
+      Cell next = startQueue.poll();
+      next.queued = false;
+      tryLaunch(next);
+    }
+  }
+
+  void onStartReturned(InstanceContext ctx) {
+    Cell c = ctx.cell;
+    if (ctx == c.current
+        && c.state == STARTING
+        && (c.spec.readiness() == ReadinessMode.ON_RETURN || ctx.readySignalled())) {
+      onReady(c);
+    }
+  }
+
+  void onReadySignalled(InstanceContext ctx) {
+    Cell c = ctx.cell;
+    if (ctx == c.current && c.state == STARTING && c.spec.readiness() == ReadinessMode.SIGNALLED) {
+      onReady(c);
+    }
+  }
+
+  private void onStartTimeout(InstanceContext ctx) {
+    Cell c = ctx.cell;
+    if (ctx == c.current && c.state == STARTING) {
+      onExit(
+          ctx,
+          new DaemonFault(
+              DaemonFault.Kind.START_TIMEOUT,
+              c.type + " did not become ready within " + format(c.spec.startTimeout())));
+    }
+  }
+
+  private void onReady(Cell c) {
+    Cell.cancel(c.startTimer);
+    c.startTimer = null;
+    releaseStartSlot(c);
+    c.runningSinceNanos = scheduler.nanoTime();
+    c.startedAt = clock.instant();
+    c.firstStartPending = false;
+    c.health = NOT_CHECKED;
+    c.consecutiveFailures = 0;
+    c.consecutiveSuccesses = 0;
+    c.current.lastBeatNanos = c.runningSinceNanos;
+    moveTo(c, RUNNING, c.attempt == 0 ? "ready" : "ready after " + c.attempt + " restarts in a row");
+    emit(new LifecycleEvent.Running(c.type, c.startedAt));
+    c.completeRunningWaiters(null);
+    if (healthChecksOn) {
+      watch(c);
+    }
+    for (Cell d : c.dependents) {
+      tryLaunch(d);
+    }
+  }
+
+  // ---------------------------------------------------------------- exits and restarts
+
+  /**
+   * The instance ended: {@code cause} null for a normal exit, else a crash, a timeout, a failed
+   * liveness check or a missed heartbeat. Cleans the instance up and applies the restart policy.
+   */
+  void onExit(InstanceContext ctx, Throwable cause) {
+    Cell c = ctx.cell;
+    if (ctx != c.current || !(c.state == STARTING || c.state == RUNNING)) {
+      log.debug("daemon={} ignored exit of a superseded instance {}", c.type, ctx, cause);
+      return;
+    }
+    boolean abnormal = cause != null;
+    boolean wasRunning = c.state == RUNNING;
+    c.cancelRunTimers();
+    releaseStartSlot(c);
+    c.current = null;
+    c.health = NOT_RUNNING;
+    c.checkInFlight = false;
+    Instant now = clock.instant();
+    long nowNanos = scheduler.nanoTime();
+    String what = abnormal ? describe(cause) : "exited normally";
+    if (abnormal) {
+      c.lastError = ErrorInfo.of(cause, now);
+      c.lastCause = cause;
+      c.lastFailureAt = now;
+      emit(new LifecycleEvent.Failed(c.type, now, cause));
+    }
+    stopInstance(c, ctx, true);
+
+    RestartPolicy policy = c.spec.restartPolicy();
+    if (shuttingDown || !c.wanted) {
+      moveTo(c, STOPPED, what);
+    } else if (!policy.restartsAfter(abnormal)) {
+      if (abnormal) {
+        giveUp(c, what + "; a " + policy.type() + " daemon is not restarted");
+      } else {
+        unwant(c, what);
+        moveTo(c, STOPPED, what + "; a " + policy.type() + " daemon is not restarted");
+      }
+    } else {
+      if (wasRunning && nowNanos - c.runningSinceNanos >= policy.resetAfter().toNanos()) {
+        c.attempt = 0; // a stable run forgets earlier attempts
+      }
+      int next = c.attempt + 1;
+      if (!policy.allowsAttempt(next)) {
+        giveUp(c, what + "; restart budget spent (" + c.attempt + " restarts in a row)");
+      } else if (intensityExceeded(c, policy, nowNanos)) {
+        RestartPolicy.Intensity i = policy.intensity().orElseThrow();
+        giveUp(
+            c,
+            what
+                + "; more than "
+                + i.maxRestarts()
+                + " restarts within "
+                + format(i.window()));
+      } else {
+        scheduleRestart(c, next, what, now);
+      }
+    }
+    if (abnormal) {
+      logCrash(c, cause, what);
+    }
+    stopBoundDependents(c);
+    afterSettled(c);
+  }
+
+  private void scheduleRestart(Cell c, int attempt, String what, Instant now) {
+    RestartPolicy policy = c.spec.restartPolicy();
+    c.attempt = attempt;
+    c.restartCount++;
+    Duration delay = policy.delay(attempt, random.nextDouble());
+    c.currentBackoff = delay;
+    c.nextRestartAt = now.plus(delay);
+    moveTo(c, BACKOFF, what + "; restart " + attempt + " in " + format(delay));
+    emit(new LifecycleEvent.BackoffScheduled(c.type, now, attempt, delay));
+    int token = c.restartCount;
+    c.backoffTimer = after(delay, () -> onBackoffElapsed(c, token));
+  }
+
+  private void onBackoffElapsed(Cell c, int token) {
+    if (c.state == BACKOFF && c.restartCount == token) {
+      c.backoffTimer = null;
+      c.restartDue = true;
+      tryLaunch(c);
+    }
+  }
+
+  private boolean intensityExceeded(Cell c, RestartPolicy policy, long nowNanos) {
+    if (policy.intensity().isEmpty()) {
+      return false;
+    }
+    RestartPolicy.Intensity intensity = policy.intensity().get();
+    if (c.restartTimes == null) {
+      c.restartTimes = new ArrayDeque<>();
+    }
+    long windowStart = nowNanos - intensity.window().toNanos();
+    while (!c.restartTimes.isEmpty() && c.restartTimes.peekFirst() <= windowStart) {
+      c.restartTimes.removeFirst();
+    }
+    c.restartTimes.addLast(nowNanos);
+    return c.restartTimes.size() > intensity.maxRestarts();
+  }
+
+  private void giveUp(Cell c, String reason) {
+    moveTo(c, FAILED, reason);
+    unwant(c, "gave up: " + reason);
+    emit(new LifecycleEvent.GaveUp(c.type, clock.instant(), reason));
+    log.error("daemon={} gave up: {}", c.type, reason);
+    for (Cell d : c.dependents) {
+      if (d.wanted && (d.state == STOPPED || d.state == BACKOFF)) {
+        block(d, c);
+      }
+    }
+  }
+
+  private void logCrash(Cell c, Throwable cause, String what) {
+    // the level rises as failures repeat, so one blip is a warning and a crash loop an error
+    if (c.state == FAILED || c.attempt >= 3) {
+      log.error("daemon={} state={} attempt={} crashed: {}", c.type, c.state, c.attempt, what, cause);
+    } else {
+      log.warn("daemon={} state={} attempt={} crashed: {}", c.type, c.state, c.attempt, what, cause);
+    }
+  }
+
+  private static String describe(Throwable cause) {
+    if (cause instanceof DaemonFault fault) {
+      return fault.getMessage();
+    }
+    String message = cause.getMessage();
+    return "crashed: "
+        + cause.getClass().getSimpleName()
+        + (message == null || message.isEmpty() ? "" : ": " + message);
+  }
+
+  /** Stops the daemons bound to {@code c}, and their dependents, keeping them wanted. */
+  private void stopBoundDependents(Cell c) {
+    Set<Cell> bound = boundClosure(c);
+    if (bound.isEmpty()) {
+      return;
+    }
+    Set<Cell> set = withDependents(bound);
+    for (Cell d : set) {
+      d.stopPending = true;
+    }
+    for (Cell d : set) {
+      tryStop(d, "bound to " + c.type + ", which is " + c.state);
+    }
+  }
+
+  // ---------------------------------------------------------------- stopping
+
+  /** Stops {@code c} once no dependent is live; a stop in BACKOFF just calls the restart off. */
+  private void tryStop(Cell c, String reason) {
+    if (!c.stopPending) {
+      return;
+    }
+    switch (c.state) {
+      case STOPPED, FAILED -> {
+        c.stopPending = false;
+        if (!live(c)) {
+          c.completeStoppedWaiters();
+        }
+        tryLaunch(c);
+      }
+      case BACKOFF -> {
+        Cell.cancel(c.backoffTimer);
+        c.backoffTimer = null;
+        c.restartDue = false;
+        c.stopPending = false;
+        moveTo(c, STOPPED, reason);
+        afterSettled(c);
+      }
+      case STOPPING -> {}
+      case STARTING, RUNNING -> {
+        for (Cell d : c.dependents) {
+          if (live(d)) {
+            return; // the dependent's settling retries this stop
+          }
+        }
+        launchStop(c, reason);
+      }
+    }
+  }
+
+  private void launchStop(Cell c, String reason) {
+    boolean wasStarting = c.state == STARTING;
+    InstanceContext ctx = c.current;
+    c.cancelRunTimers();
+    releaseStartSlot(c);
+    c.current = null;
+    c.health = NOT_RUNNING;
+    c.checkInFlight = false;
+    moveTo(c, STOPPING, reason);
+    emit(new LifecycleEvent.Stopping(c.type, clock.instant(), reason));
+    stopInstance(c, ctx, wasStarting);
+  }
+
+  /**
+   * Runs the instance's {@code stop} on a virtual thread, after its start thread has ended
+   * (interrupted first if {@code interruptStart}), bounded by the stop timeout.
+   */
+  private void stopInstance(Cell c, InstanceContext ctx, boolean interruptStart) {
+    ctx.stopping = true;
+    c.stoppingInstance = ctx;
+    c.stopTimer = after(c.spec.stopTimeout(), () -> onStopOverrun(ctx));
+    Thread.ofVirtual()
+        .name(c.type.name() + "-stop")
+        .start(
+            () -> {
+              ctx.stopThread = Thread.currentThread();
+              Throwable error = null;
+              try {
+                Thread starter = ctx.startThread;
+                if (starter != null) {
+                  if (interruptStart) {
+                    starter.interrupt();
+                  }
+                  starter.join();
+                }
+                Daemon daemon = ctx.daemon;
+                if (daemon != null) {
+                  daemon.stop(ctx);
+                }
+              } catch (Throwable t) {
+                error = t;
+              }
+              Throwable stopError = error;
+              post(() -> onInstanceStopped(ctx, stopError));
+            });
+  }
+
+  private void onInstanceStopped(InstanceContext ctx, Throwable error) {
+    Cell c = ctx.cell;
+    if (c.stoppingInstance != ctx) {
+      return; // abandoned after its stop timeout
+    }
+    Cell.cancel(c.stopTimer);
+    c.stopTimer = null;
+    c.stoppingInstance = null;
+    if (error != null) {
+      log.warn("daemon={} threw while stopping", c.type, error);
+    }
+    if (c.state == STOPPING) {
+      moveTo(c, STOPPED, error == null ? "stopped" : "stopped; stop threw " + describe(error));
+      emit(new LifecycleEvent.Stopped(c.type, clock.instant(), false));
+      if (shutdown != null) {
+        shutdown.stopped.add(c.type);
+      }
+    }
+    afterSettled(c);
+  }
+
+  private void onStopOverrun(InstanceContext ctx) {
+    Cell c = ctx.cell;
+    if (c.stoppingInstance != ctx) {
+      return;
+    }
+    log.warn(
+        "daemon={} did not stop within {}: abandoned", c.type, format(c.spec.stopTimeout()));
+    abandon(c, ctx, "did not stop within " + format(c.spec.stopTimeout()) + "; abandoned");
+    afterSettled(c);
+  }
+
+  /** Gives up on an instance that will not stop: interrupts it and forgets it. */
+  private void abandon(Cell c, InstanceContext ctx, String reason) {
+    ctx.stopping = true;
+    ctx.interruptThreads();
+    Cell.cancel(c.stopTimer);
+    c.stopTimer = null;
+    c.stoppingInstance = null;
+    if (c.state == STOPPING) {
+      moveTo(c, STOPPED, reason);
+      emit(new LifecycleEvent.Stopped(c.type, clock.instant(), true));
+    }
+    if (shutdown != null) {
+      shutdown.unstopped.add(c.type);
+    }
+  }
+
+  /** After {@code c} may have stopped being live: wake what waited on that. */
+  private void afterSettled(Cell c) {
+    if (!live(c)) {
+      c.completeStoppedWaiters();
+      for (Cell dep : c.dependencies) {
+        if (dep.stopPending) {
+          tryStop(dep, "dependents stopped");
+        }
+      }
+    }
+    tryLaunch(c);
+    if (shutdown != null) {
+      checkShutdownProgress();
+    }
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  private static final class Shutdown {
+    final CompletableFuture<ShutdownReport> done;
+    final List<DaemonType> stopped = new ArrayList<>();
+    final Set<DaemonType> unstopped = new LinkedHashSet<>();
+    Scheduler.Cancellable deadline;
+    boolean builtinsStopping;
+
+    Shutdown(CompletableFuture<ShutdownReport> done) {
+      this.done = done;
+    }
+  }
+
+  void requestShutdown(Duration timeout, CompletableFuture<ShutdownReport> done) {
+    if (shutdown != null) {
+      shutdown.done.whenComplete((r, e) -> done.complete(r));
+      return;
+    }
+    shuttingDown = true;
+    shutdown = new Shutdown(done);
+    shutdown.deadline = after(timeout, this::onShutdownDeadline);
+    for (Cell c : cells.values()) {
+      if (c.wanted) {
+        unwant(c, "the manager is shutting down");
+      }
+    }
+    stopAll(false);
+    checkShutdownProgress();
+  }
+
+  private void stopAll(boolean builtins) {
+    List<Cell> set = cells.values().stream().filter(c -> c.builtin == builtins).toList();
+    for (Cell c : set) {
+      c.stopPending = true;
+    }
+    for (Cell c : set) {
+      tryStop(c, "shutdown");
+    }
+  }
+
+  private void checkShutdownProgress() {
+    for (Cell c : cells.values()) {
+      if (live(c) && (!c.builtin || shutdown.builtinsStopping)) {
+        return;
+      }
+    }
+    if (!shutdown.builtinsStopping) {
+      shutdown.builtinsStopping = true;
+      stopAll(true);
+      for (Cell c : cells.values()) {
+        if (live(c)) {
+          return;
+        }
+      }
+    }
+    finishShutdown();
+  }
+
+  private void onShutdownDeadline() {
+    if (shutdown == null || shutdown.done.isDone()) {
+      return;
+    }
+    for (Cell c : cells.values()) {
+      if (!live(c)) {
+        continue;
+      }
+      log.warn("daemon={} state={} still running at the shutdown deadline: abandoned", c.type, c.state);
+      InstanceContext ctx = c.stoppingInstance != null ? c.stoppingInstance : c.current;
+      if (c.state == STARTING || c.state == RUNNING) {
+        c.cancelRunTimers();
+        releaseStartSlot(c);
+        c.current = null;
+        moveTo(c, STOPPING, "shutdown deadline");
+      }
+      abandon(c, ctx, "still running at the shutdown deadline; abandoned");
+      c.completeStoppedWaiters();
+    }
+    finishShutdown();
+  }
+
+  private void finishShutdown() {
+    if (shutdown.done.isDone()) {
+      return;
+    }
+    Cell.cancel(shutdown.deadline);
+    setHealthChecks(false);
+    ShutdownReport report =
+        new ShutdownReport(shutdown.stopped, new ArrayList<>(shutdown.unstopped));
+    if (report.clean()) {
+      log.info("shutdown complete: {} daemons stopped", report.stopped().size());
+    } else {
+      log.warn("shutdown complete; not stopped in time: {}", report.unstopped());
+    }
+    control.close();
+    if (ownsScheduler && scheduler instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        log.warn("closing the scheduler failed", e);
+      }
+    }
+    shutdown.done.complete(report);
+  }
+
+  // ---------------------------------------------------------------- health and heartbeat
+
+  void setHealthChecks(boolean on) {
+    if (healthChecksOn == on) {
+      return;
+    }
+    healthChecksOn = on;
+    for (Cell c : cells.values()) {
+      if (c.state != RUNNING) {
+        continue;
+      }
+      if (on) {
+        c.current.lastBeatNanos = scheduler.nanoTime();
+        watch(c);
+      } else {
+        Cell.cancel(c.healthTimer);
+        Cell.cancel(c.heartbeatTimer);
+        c.healthTimer = null;
+        c.heartbeatTimer = null;
+      }
+    }
+  }
+
+  private void watch(Cell c) {
+    InstanceContext ctx = c.current;
+    c.healthTimer = after(c.spec.healthInterval(), () -> runHealthCheck(ctx));
+    c.spec
+        .watchdogTimeout()
+        .ifPresent(timeout -> c.heartbeatTimer = after(timeout, () -> checkHeartbeat(ctx)));
+  }
+
+  private void runHealthCheck(InstanceContext ctx) {
+    Cell c = ctx.cell;
+    if (ctx != c.current || c.state != RUNNING || !healthChecksOn) {
+      return;
+    }
+    c.healthTimer = after(c.spec.healthInterval(), () -> runHealthCheck(ctx));
+    if (c.checkInFlight) {
+      return; // the previous check is still being timed out
+    }
+    long id = ++c.healthCheckId;
+    c.checkInFlight = true;
+    healthChecksRun.incrementAndGet();
+    Daemon daemon = ctx.daemon;
+    Thread checker =
+        Thread.ofVirtual()
+            .name(c.type.name() + "-health")
+            .start(
+                () -> {
+                  HealthCheckResult result;
+                  try {
+                    result = daemon.healthCheck();
+                    if (result == null) {
+                      result = HealthCheckResult.unhealthy("health check returned null");
+                    }
+                  } catch (Throwable t) {
+                    result = HealthCheckResult.unhealthy("health check threw " + describeThrown(t));
+                  }
+                  HealthCheckResult r = result;
+                  post(() -> onHealthResult(ctx, id, r));
+                });
+    Duration timeout = c.spec.healthTimeout();
+    c.checkTimeout =
+        scheduler.schedule(
+            timeout,
+            () -> {
+              checker.interrupt();
+              post(
+                  () -> {
+                    if (c.healthCheckId == id && c.checkInFlight) {
+                      healthChecksTimedOut.incrementAndGet();
+                    }
+                    onHealthResult(
+                        ctx,
+                        id,
+                        HealthCheckResult.unhealthy(
+                            "health check did not answer within " + format(timeout)));
+                  });
+            });
+  }
+
+  private static String describeThrown(Throwable t) {
+    return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+  }
+
+  private void onHealthResult(InstanceContext ctx, long id, HealthCheckResult result) {
+    Cell c = ctx.cell;
+    if (id != c.healthCheckId || !c.checkInFlight) {
+      return;
+    }
+    c.checkInFlight = false;
+    Cell.cancel(c.checkTimeout);
+    c.checkTimeout = null;
+    if (ctx != c.current || c.state != RUNNING) {
+      return;
+    }
+    HealthCheckResult previous = c.health;
+    if (result.status() == HealthStatus.UNHEALTHY) {
+      c.consecutiveSuccesses = 0;
+      c.consecutiveFailures++;
+      if (c.consecutiveFailures >= c.spec.failureThreshold()) {
+        acceptHealth(c, previous, result);
+        onExit(
+            ctx,
+            new DaemonFault(
+                DaemonFault.Kind.UNHEALTHY,
+                c.type
+                    + " failed "
+                    + c.consecutiveFailures
+                    + " health checks in a row: "
+                    + result.message()));
+      }
+      return;
+    }
+    c.consecutiveFailures = 0;
+    c.consecutiveSuccesses++;
+    boolean improvement = rank(result.status()) < rank(previous.status());
+    if (!improvement
+        || previous.status() == HealthStatus.UNKNOWN
+        || c.consecutiveSuccesses >= c.spec.successThreshold()) {
+      acceptHealth(c, previous, result);
+    }
+  }
+
+  private static int rank(HealthStatus status) {
+    return switch (status) {
+      case HEALTHY -> 0;
+      case DEGRADED -> 1;
+      case UNHEALTHY -> 2;
+      case UNKNOWN -> 3;
+    };
+  }
+
+  private void acceptHealth(Cell c, HealthCheckResult previous, HealthCheckResult result) {
+    c.health = result;
+    c.publish();
+    if (previous.status() != result.status()) {
+      emit(new LifecycleEvent.HealthChanged(c.type, clock.instant(), previous, result));
+    }
+  }
+
+  private void checkHeartbeat(InstanceContext ctx) {
+    Cell c = ctx.cell;
+    if (ctx != c.current || c.state != RUNNING || !healthChecksOn) {
+      return;
+    }
+    long timeout = c.spec.watchdogTimeout().orElseThrow().toNanos();
+    long silent = scheduler.nanoTime() - ctx.lastBeatNanos;
+    if (silent >= timeout) {
+      onExit(
+          ctx,
+          new DaemonFault(
+              DaemonFault.Kind.MISSED_HEARTBEAT,
+              c.type
+                  + " sent no heartbeat for "
+                  + format(Duration.ofNanos(silent))
+                  + " (watchdog timeout "
+                  + format(Duration.ofNanos(timeout))
+                  + ")"));
+    } else {
+      c.heartbeatTimer = after(Duration.ofNanos(timeout - silent), () -> checkHeartbeat(ctx));
+    }
+  }
+
+  HealthCheckResult watchdogHealth() {
+    return HealthCheckResult.of(
+        HealthStatus.HEALTHY,
+        "",
+        Map.of(
+            "checks_run_total", healthChecksRun.get(),
+            "checks_timed_out_total", healthChecksTimedOut.get()));
+  }
+
+  // ---------------------------------------------------------------- views
+
+  ManagerSnapshot snapshot() {
+    return control.call(
+        () -> {
+          TreeMap<DaemonType, DaemonInfo> infos = new TreeMap<>();
+          for (Cell c : cells.values()) {
+            infos.put(c.type, c.info);
+          }
+          return new ManagerSnapshot(clock.instant(), infos, shuttingDown);
+        });
+  }
+
+  List<Transition> history(DaemonType type) {
+    Cell c = cell(type);
+    return control.call(c::history);
+  }
+
+  ProbeResult liveness() {
+    try {
+      return control.call(
+          () -> {
+            List<String> reasons = new ArrayList<>();
+            for (Cell c : cells.values()) {
+              if (c.spec.critical() && c.state == FAILED) {
+                reasons.add(c.type + " is FAILED: " + lastReason(c));
+              }
+            }
+            return new ProbeResult(reasons.isEmpty(), reasons);
+          },
+          PROBE_TIMEOUT);
+    } catch (TimeoutException e) {
+      return new ProbeResult(
+          false, List.of("the supervisor did not answer within " + format(PROBE_TIMEOUT)));
+    }
+  }
+
+  ProbeResult readiness() {
+    try {
+      return control.call(
+          () -> {
+            List<String> reasons = new ArrayList<>();
+            if (shuttingDown) {
+              reasons.add("shutting down");
+            }
+            for (Cell c : cells.values()) {
+              if (c.firstStartPending) {
+                reasons.add(c.type + " is " + c.state + " (not ready yet)");
+              } else if (c.spec.critical() && c.state == FAILED) {
+                reasons.add(c.type + " is FAILED: " + lastReason(c));
+              } else if (c.spec.critical() && c.wanted && c.state != RUNNING) {
+                reasons.add(c.type + " is " + c.state);
+              } else if (c.spec.critical()
+                  && c.state == RUNNING
+                  && c.health.status() == HealthStatus.UNHEALTHY) {
+                reasons.add(c.type + " is unhealthy: " + c.health.message());
+              }
+            }
+            return new ProbeResult(reasons.isEmpty(), reasons);
+          },
+          PROBE_TIMEOUT);
+    } catch (TimeoutException e) {
+      return new ProbeResult(
+          false, List.of("the supervisor did not answer within " + format(PROBE_TIMEOUT)));
+    }
+  }
+
+  private static String lastReason(Cell c) {
+    List<Transition> h = c.history();
+    return h.isEmpty() ? "" : h.get(h.size() - 1).reason();
+  }
+
+  Map<DaemonType, HealthCheckResult> allHealth() {
+    Map<DaemonType, HealthCheckResult> result = new HashMap<>();
+    for (Cell c : cells.values()) {
+      result.put(c.type, c.info.health());
+    }
+    return result;
+  }
+
+  /** "1.5s", "30s", "250ms": short durations as operators read them. */
+  static String format(Duration d) {
+    long millis = d.toMillis();
+    if (millis < 1000) {
+      return millis + "ms";
+    }
+    if (millis % 1000 == 0) {
+      return millis / 1000 + "s";
+    }
+    return String.format(java.util.Locale.ROOT, "%.1fs", millis / 1000.0);
+  }
+}
