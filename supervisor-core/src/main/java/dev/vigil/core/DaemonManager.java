@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.random.RandomGenerator;
 
@@ -28,6 +29,8 @@ import java.util.random.RandomGenerator;
  */
 public final class DaemonManager {
   private final Supervisor supervisor;
+  private final AtomicReference<CompletableFuture<ShutdownReport>> shutdown =
+      new AtomicReference<>();
 
   private DaemonManager(Builder b) {
     boolean ownsScheduler = b.scheduler == null;
@@ -111,9 +114,10 @@ public final class DaemonManager {
   public CompletableFuture<ShutdownReport> shutdown(Duration timeout) {
     Objects.requireNonNull(timeout, "timeout");
     CompletableFuture<ShutdownReport> done = new CompletableFuture<>();
-    if (!supervisor.post(() -> supervisor.requestShutdown(timeout, done))) {
-      done.completeExceptionally(new IllegalStateException("the manager is already shut down"));
+    if (!shutdown.compareAndSet(null, done)) {
+      return onVirtualThread(shutdown.get());
     }
+    supervisor.post(() -> supervisor.requestShutdown(timeout, done));
     return onVirtualThread(done);
   }
 

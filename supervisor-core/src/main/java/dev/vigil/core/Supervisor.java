@@ -157,6 +157,13 @@ final class Supervisor {
     cell.state = next;
     cell.record(new Transition(clock.instant(), from, next, reason));
     cell.publish();
+    String waitingOnThis = "waiting on " + cell.type + ": ";
+    for (Cell d : cell.dependents) {
+      if (d.waitingOn != null && d.waitingOn.startsWith(waitingOnThis)) {
+        d.waitingOn = waitingOnThis + next;
+        d.publish();
+      }
+    }
     if (log.isDebugEnabled()) {
       log.debug("daemon={} from={} to={} reason={}", cell.type, from, next, reason);
     }
@@ -714,6 +721,7 @@ final class Supervisor {
       log.warn("daemon={} threw while stopping", c.type, error);
     }
     if (c.state == STOPPING) {
+      c.stopPending = false;
       moveTo(c, STOPPED, error == null ? "stopped" : "stopped; stop threw " + describe(error));
       emit(new LifecycleEvent.Stopped(c.type, clock.instant(), false));
       if (shutdown != null) {
@@ -742,6 +750,7 @@ final class Supervisor {
     c.stopTimer = null;
     c.stoppingInstance = null;
     if (c.state == STOPPING) {
+      c.stopPending = false;
       moveTo(c, STOPPED, reason);
       emit(new LifecycleEvent.Stopped(c.type, clock.instant(), true));
     }
@@ -781,10 +790,6 @@ final class Supervisor {
   }
 
   void requestShutdown(Duration timeout, CompletableFuture<ShutdownReport> done) {
-    if (shutdown != null) {
-      shutdown.done.whenComplete((r, e) -> done.complete(r));
-      return;
-    }
     shuttingDown = true;
     shutdown = new Shutdown(done);
     shutdown.deadline = after(timeout, this::onShutdownDeadline);
