@@ -128,7 +128,14 @@ final class Supervisor {
     return cell;
   }
 
+  private static final Scheduler.Cancellable ALREADY_POSTED = () -> false;
+
+  /** Posts {@code message} after {@code delay}; a zero delay posts it now, skipping the timer. */
   private Scheduler.Cancellable after(Duration delay, Runnable message) {
+    if (delay.isZero()) {
+      post(message);
+      return ALREADY_POSTED;
+    }
     return scheduler.schedule(delay, () -> post(message));
   }
 
