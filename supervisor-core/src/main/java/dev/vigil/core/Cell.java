@@ -57,6 +57,7 @@ final class Cell {
 
   HealthCheckResult health = Supervisor.NOT_RUNNING;
   int consecutiveFailures;
+  /** Consecutive results better than the accepted one: recovery needs the success threshold. */
   int consecutiveSuccesses;
   long healthCheckId;
   boolean checkInFlight;

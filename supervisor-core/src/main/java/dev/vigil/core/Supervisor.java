@@ -195,9 +195,12 @@ final class Supervisor {
         all.add(c.type);
       }
     }
-    List<Cell> closure = new ArrayList<>();
-    for (DaemonType t : registry.withDependencies(all)) {
-      closure.add(cells.get(t));
+    Set<DaemonType> wantedTypes = registry.withDependencies(all);
+    List<Cell> closure = new ArrayList<>(wantedTypes.size());
+    for (Cell c : cells.values()) { // declaration order, so failures are reported predictably
+      if (wantedTypes.contains(c.type)) {
+        closure.add(c);
+      }
     }
     List<CompletableFuture<Void>> waits = new ArrayList<>(closure.size());
     for (Cell c : closure) {
@@ -949,7 +952,7 @@ final class Supervisor {
         scheduler.schedule(
             timeout,
             () -> {
-              checker.interrupt();
+              // post the verdict before interrupting, so it wins over the check's own answer
               post(
                   () -> {
                     if (c.healthCheckId == id && c.checkInFlight) {
@@ -961,6 +964,7 @@ final class Supervisor {
                         HealthCheckResult.unhealthy(
                             "health check did not answer within " + format(timeout)));
                   });
+              checker.interrupt();
             });
   }
 
@@ -998,11 +1002,14 @@ final class Supervisor {
       return;
     }
     c.consecutiveFailures = 0;
-    c.consecutiveSuccesses++;
-    boolean improvement = rank(result.status()) < rank(previous.status());
-    if (!improvement
-        || previous.status() == HealthStatus.UNKNOWN
-        || c.consecutiveSuccesses >= c.spec.successThreshold()) {
+    boolean improvement =
+        previous.status() != HealthStatus.UNKNOWN
+            && rank(result.status()) < rank(previous.status());
+    if (!improvement) {
+      c.consecutiveSuccesses = 0;
+      acceptHealth(c, previous, result);
+    } else if (++c.consecutiveSuccesses >= c.spec.successThreshold()) {
+      c.consecutiveSuccesses = 0;
       acceptHealth(c, previous, result);
     }
   }

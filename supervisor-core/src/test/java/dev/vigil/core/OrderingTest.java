@@ -175,7 +175,15 @@ class OrderingTest extends ManagerFixture {
 
     assertThatThrownBy(() -> get(manager.start(t("C"))))
         .isInstanceOf(ExecutionException.class)
-        .hasMessageContaining("waiting on A, which is FAILED");
+        .cause()
+        .hasMessageContaining("Expected daemon A to be RUNNING, but it is FAILED")
+        .satisfies(
+            e ->
+                assertThat(e.getSuppressed())
+                    .extracting(Throwable::getMessage)
+                    .containsExactly(
+                        "Expected daemon B to start, but it is waiting on A, which is FAILED",
+                        "Expected daemon C to start, but it is waiting on A, which is FAILED"));
     assertThat(state("A")).isEqualTo(DaemonState.FAILED);
     assertThat(manager.info(t("B")).waitingOn()).contains("waiting on A: FAILED");
     assertThat(manager.info(t("C")).waitingOn()).contains("waiting on A: FAILED");
