@@ -42,6 +42,8 @@ final class Supervisor {
   private static final Logger log = LoggerFactory.getLogger(DaemonManager.class);
 
   private final Map<DaemonType, Cell> cells = new LinkedHashMap<>();
+  /** Registered daemons in declaration order, then the built-ins: the order shutdown settles in. */
+  private final List<Cell> shutdownOrder = new ArrayList<>();
   private final DaemonRegistry registry;
   private final ControlLoop control;
   private final Scheduler scheduler;
@@ -83,6 +85,8 @@ final class Supervisor {
     for (DaemonSpec spec : registry.specs()) {
       cells.put(spec.type(), new Cell(spec, !userTypes.contains(spec.type())));
     }
+    cells.values().stream().filter(c -> !c.builtin).forEach(shutdownOrder::add);
+    cells.values().stream().filter(c -> c.builtin).forEach(shutdownOrder::add);
     for (Cell cell : cells.values()) {
       for (DaemonType dep : cell.spec.dependencies()) {
         Cell d = cells.get(dep);
@@ -793,6 +797,8 @@ final class Supervisor {
     final Set<DaemonType> unstopped = new LinkedHashSet<>();
     Scheduler.Cancellable deadline;
     boolean builtinsStopping;
+    /** Cells before this index in {@link #shutdownOrder} are known not to be live any more. */
+    int settled;
 
     Shutdown(CompletableFuture<ShutdownReport> done) {
       this.done = done;
@@ -813,7 +819,7 @@ final class Supervisor {
   }
 
   private void stopAll(boolean builtins) {
-    List<Cell> set = cells.values().stream().filter(c -> c.builtin == builtins).toList();
+    List<Cell> set = shutdownOrder.stream().filter(c -> c.builtin == builtins).toList();
     for (Cell c : set) {
       c.stopPending = true;
     }
@@ -822,20 +828,22 @@ final class Supervisor {
     }
   }
 
+  /**
+   * Moves the shutdown on once what it waits for has settled. A cursor over {@link #shutdownOrder}
+   * (registered daemons, then built-ins) keeps this linear over the whole shutdown: nothing becomes
+   * live again once shutting down.
+   */
   private void checkShutdownProgress() {
-    for (Cell c : cells.values()) {
-      if (live(c) && (!c.builtin || shutdown.builtinsStopping)) {
+    while (shutdown.settled < shutdownOrder.size()) {
+      Cell c = shutdownOrder.get(shutdown.settled);
+      if (c.builtin && !shutdown.builtinsStopping) {
+        shutdown.builtinsStopping = true;
+        stopAll(true);
+      }
+      if (live(c)) {
         return;
       }
-    }
-    if (!shutdown.builtinsStopping) {
-      shutdown.builtinsStopping = true;
-      stopAll(true);
-      for (Cell c : cells.values()) {
-        if (live(c)) {
-          return;
-        }
-      }
+      shutdown.settled++;
     }
     finishShutdown();
   }
