@@ -34,7 +34,7 @@ public final class DaemonManager {
 
   private DaemonManager(Builder b) {
     boolean ownsScheduler = b.scheduler == null;
-    Scheduler scheduler = ownsScheduler ? new SystemScheduler(b.name + "-timer") : b.scheduler;
+    Scheduler scheduler = ownsScheduler ? new TimingWheelScheduler(b.name + "-timer", TimingWheelScheduler.DEFAULT_TICK) : b.scheduler;
     this.supervisor =
         new Supervisor(
             b.registry,
