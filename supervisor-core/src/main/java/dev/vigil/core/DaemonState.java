@@ -1,5 +1,6 @@
 package dev.vigil.core;
 
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -42,6 +43,10 @@ public enum DaemonState {
 
   /** The states this one may legally move to. */
   public Set<DaemonState> successors() {
+    return Collections.unmodifiableSet(successorSet());
+  }
+
+  private EnumSet<DaemonState> successorSet() {
     return switch (this) {
       case STOPPED -> EnumSet.of(STARTING);
       case STARTING -> EnumSet.of(RUNNING, STOPPING, STOPPED, BACKOFF, FAILED);
@@ -52,9 +57,20 @@ public enum DaemonState {
     };
   }
 
+  /** Legal moves as a bit mask per state, so the check on every transition allocates nothing. */
+  private static final int[] SUCCESSOR_MASKS = new int[values().length];
+
+  static {
+    for (DaemonState s : values()) {
+      for (DaemonState next : s.successorSet()) {
+        SUCCESSOR_MASKS[s.ordinal()] |= 1 << next.ordinal();
+      }
+    }
+  }
+
   /** True when a move from this state to {@code next} is legal. */
   public boolean canMoveTo(DaemonState next) {
-    return successors().contains(next);
+    return (SUCCESSOR_MASKS[ordinal()] & (1 << next.ordinal())) != 0;
   }
 
   /** The lower-case name used on the wire. */

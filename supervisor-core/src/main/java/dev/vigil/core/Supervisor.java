@@ -119,10 +119,6 @@ final class Supervisor {
     return registry;
   }
 
-  boolean isShuttingDown() {
-    return shuttingDown;
-  }
-
   Cell cell(DaemonType type) {
     Cell cell = cells.get(type);
     if (cell == null) {
@@ -168,11 +164,13 @@ final class Supervisor {
     cell.state = next;
     cell.record(new Transition(clock.instant(), from, next, reason));
     cell.publish();
-    String waitingOnThis = "waiting on " + cell.type + ": ";
     for (Cell d : cell.dependents) {
-      if (d.waitingOn != null && d.waitingOn.startsWith(waitingOnThis)) {
-        d.waitingOn = waitingOnThis + next;
-        d.publish();
+      if (d.waitingOn != null) { // keep "waiting on X: STATE" current
+        String waitingOnThis = "waiting on " + cell.type + ": ";
+        if (d.waitingOn.startsWith(waitingOnThis)) {
+          d.waitingOn = waitingOnThis + next;
+          d.publish();
+        }
       }
     }
     if (log.isDebugEnabled()) {
