@@ -26,6 +26,8 @@ final class Cell {
   boolean wanted;
   /** A stop was requested and has not finished; it waits for active dependents first. */
   boolean stopPending;
+  /** Why the pending stop was requested, for the STOPPING transition. */
+  String stopReason;
   /** Requested but not yet RUNNING or FAILED once: the node is not ready while this holds. */
   boolean firstStartPending;
   boolean queued;

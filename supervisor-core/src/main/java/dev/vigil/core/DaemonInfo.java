@@ -12,7 +12,8 @@ import java.util.Optional;
  * @param state its lifecycle state
  * @param health the last health result the watchdog accepted (unknown unless RUNNING)
  * @param restartCount restarts since the manager was built
- * @param attempt restarts in a row within the current restart budget (0 after a stable run)
+ * @param attempt restarts in a row counted against the restart budget; a run of at least the
+ *     policy's {@code resetAfter} forgets them when the daemon next exits
  * @param lastError the last crash, if any
  * @param startedAt when the current instance became RUNNING, if it is
  * @param lastFailureAt when it last crashed, if ever

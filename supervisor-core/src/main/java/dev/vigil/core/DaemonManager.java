@@ -183,7 +183,8 @@ public final class DaemonManager {
 
   /**
    * Whether the node should get work: fails while shutting down, while a requested daemon has not
-   * reached RUNNING for the first time, and while a critical daemon is down or unhealthy.
+   * reached RUNNING for the first time, and while a critical daemon is not RUNNING (one that fails
+   * its health checks past the threshold is restarted, so it is not RUNNING either).
    */
   public ProbeResult readinessProbe() {
     return supervisor.readiness();

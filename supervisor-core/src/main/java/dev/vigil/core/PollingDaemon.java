@@ -27,8 +27,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public abstract class PollingDaemon implements Daemon {
   private final PollSchedule schedule;
   private volatile DaemonContext ctx;
-  private volatile Scheduler.Cancellable nextTick;
-  private volatile Thread inFlight;
+  private Scheduler.Cancellable nextTick; // guarded by this
+  private Thread inFlight; // guarded by this
   private volatile int consecutiveFailures;
   private volatile String lastFailure;
   private volatile Instant lastSuccess;
@@ -59,11 +59,11 @@ public abstract class PollingDaemon implements Daemon {
 
   @Override
   public void stop(DaemonContext ctx) throws Exception {
-    Scheduler.Cancellable t = nextTick;
-    if (t != null) {
-      t.cancel();
+    Thread running;
+    synchronized (this) { // after this block no tick starts a poll: isStopping() is already true
+      cancelNextTick();
+      running = inFlight;
     }
-    Thread running = inFlight;
     if (running != null) {
       running.interrupt();
       running.join();
@@ -71,7 +71,7 @@ public abstract class PollingDaemon implements Daemon {
   }
 
   /** On the scheduler thread: schedules the next tick, then hands the poll to a virtual thread. */
-  private void tick() {
+  private synchronized void tick() {
     DaemonContext c = ctx;
     if (c.isStopping()) {
       return;
@@ -81,10 +81,13 @@ public abstract class PollingDaemon implements Daemon {
       skipped++;
       return;
     }
-    inFlight = Thread.ofVirtual().name(c.type().name() + "-poll").start(() -> runPoll(c));
+    // assign before starting, so a quick poll's own clean-up cannot run first
+    inFlight = Thread.ofVirtual().name(c.type().name() + "-poll").unstarted(() -> runPoll(c));
+    inFlight.start();
   }
 
   private void runPoll(DaemonContext c) {
+    int failuresBefore = consecutiveFailures;
     try {
       poll(c);
       consecutiveFailures = 0;
@@ -100,7 +103,21 @@ public abstract class PollingDaemon implements Daemon {
     } finally {
       polls++;
       c.heartbeat();
-      inFlight = null;
+      synchronized (this) {
+        inFlight = null;
+        // the tick that started this poll chose its successor's delay before knowing the outcome
+        if (consecutiveFailures != failuresBefore && !c.isStopping()) {
+          cancelNextTick();
+          nextTick = c.scheduler().schedule(nextDelay(), this::tick);
+        }
+      }
+    }
+  }
+
+  private void cancelNextTick() {
+    Scheduler.Cancellable t = nextTick;
+    if (t != null) {
+      t.cancel();
     }
   }
 

@@ -232,22 +232,25 @@ final class Supervisor {
       return;
     }
     Set<Cell> set = withDependents(List.of(root));
-    Set<Cell> kept = keepWanted ? set : boundClosure(root);
+    // what is stopped only because it is bound to root (and what depends on that) comes back
+    // with root, as it does after a crash of root
+    Set<Cell> kept = keepWanted ? set : withDependents(boundClosure(root));
     List<CompletableFuture<Void>> waits = new ArrayList<>();
     List<CompletableFuture<Void>> restarted = new ArrayList<>();
     for (Cell c : set) {
       if (keepWanted && c.wanted && c.state != FAILED) {
         c.attempt = 0;
+        c.restartTimes = null;
         restarted.add(c.whenRunning());
       }
       if (!kept.contains(c)) {
         unwant(c, "stop requested");
       }
-      c.stopPending = true;
+      requestStopOf(c, keepWanted ? "restart requested" : "stop requested");
       waits.add(live(c) ? c.whenStopped() : CompletableFuture.completedFuture(null));
     }
     for (Cell c : set) {
-      tryStop(c, keepWanted ? "restart requested" : "stop requested");
+      tryStop(c);
     }
     if (keepWanted) {
       waits.addAll(restarted);
@@ -632,20 +635,26 @@ final class Supervisor {
     }
     Set<Cell> set = withDependents(bound);
     for (Cell d : set) {
-      d.stopPending = true;
+      requestStopOf(d, "bound to " + c.type + ", which is " + c.state);
     }
     for (Cell d : set) {
-      tryStop(d, "bound to " + c.type + ", which is " + c.state);
+      tryStop(d);
     }
   }
 
   // ---------------------------------------------------------------- stopping
 
+  private static void requestStopOf(Cell c, String reason) {
+    c.stopPending = true;
+    c.stopReason = reason;
+  }
+
   /** Stops {@code c} once no dependent is live; a stop in BACKOFF just calls the restart off. */
-  private void tryStop(Cell c, String reason) {
+  private void tryStop(Cell c) {
     if (!c.stopPending) {
       return;
     }
+    String reason = c.stopReason;
     switch (c.state) {
       case STOPPED, FAILED -> {
         c.stopPending = false;
@@ -777,7 +786,7 @@ final class Supervisor {
       c.completeStoppedWaiters();
       for (Cell dep : c.dependencies) {
         if (dep.stopPending) {
-          tryStop(dep, "dependents stopped");
+          tryStop(dep);
         }
       }
     }
@@ -819,10 +828,10 @@ final class Supervisor {
   private void stopAll(boolean builtins) {
     List<Cell> set = shutdownOrder.stream().filter(c -> c.builtin == builtins).toList();
     for (Cell c : set) {
-      c.stopPending = true;
+      requestStopOf(c, "shutdown");
     }
     for (Cell c : set) {
-      tryStop(c, "shutdown");
+      tryStop(c);
     }
   }
 
@@ -1120,11 +1129,8 @@ final class Supervisor {
               } else if (c.spec.critical() && c.state == FAILED) {
                 reasons.add(c.type + " is FAILED: " + lastReason(c));
               } else if (c.spec.critical() && c.wanted && c.state != RUNNING) {
+                // an unhealthy daemon is restarted at once, so "down" covers it too
                 reasons.add(c.type + " is " + c.state);
-              } else if (c.spec.critical()
-                  && c.state == RUNNING
-                  && c.health.status() == HealthStatus.UNHEALTHY) {
-                reasons.add(c.type + " is unhealthy: " + c.health.message());
               }
             }
             return new ProbeResult(reasons.isEmpty(), reasons);
