@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -89,9 +88,6 @@ class SkeletonsTest {
     final List<Long> startedAt = new CopyOnWriteArrayList<>();
     volatile Thread lastThread;
     volatile PollBody body = ctx -> {};
-    /** See {@link #firstTick}: a poll starts only after the test released it. */
-    final java.util.concurrent.Semaphore gate = new java.util.concurrent.Semaphore(0);
-    volatile boolean gated = true;
 
     TestPoller(PollSchedule schedule) {
       super(schedule);
@@ -99,9 +95,6 @@ class SkeletonsTest {
 
     @Override
     protected void poll(DaemonContext ctx) throws Exception {
-      if (gated) {
-        gate.acquire();
-      }
       lastThread = Thread.currentThread();
       startedAt.add(ctx.scheduler().nanoTime());
       started.incrementAndGet();
@@ -159,28 +152,20 @@ class SkeletonsTest {
     return gaps;
   }
 
-  /*
-   * Polls wait at their gate until the advance that ticked them has returned. That keeps these
-   * tests clear of the race pollingDaemonKeepsPollingWhenAPollFinishesBeforeItsTickReturns shows.
-   */
-
-  /** Runs the tick due now and lets the poll it starts go. */
-  private void firstTick(TestPoller p) {
+  /** Runs the tick due now. */
+  private void firstTick() {
     ms.runDue();
-    p.gate.release();
   }
 
-  /** Advances by {@code step}, which must end on a tick, and lets the poll it starts go. */
-  private void tick(TestPoller p, Duration step) {
+  /** Advances by {@code step}, which should end on a tick. */
+  private void tick(Duration step) {
     ms.advance(step);
-    p.gate.release();
   }
 
   /** Advances exactly to the next pending timer, which must be the poller's next tick. */
-  private void nextTick(TestPoller p) {
+  private void nextTick() {
     Duration next = ms.nextDue().orElseThrow();
     assertThat(ms.advance(next)).as("one tick").isEqualTo(1);
-    p.gate.release();
   }
 
   @Test
@@ -189,11 +174,11 @@ class SkeletonsTest {
     assertThat(p.started).as("nothing polls until time moves").hasValue(0);
     assertThat(ms.nextDue()).as("first tick due at once").contains(Duration.ZERO);
 
-    firstTick(p);
+    firstTick();
     p.awaitPollsDone(1);
     for (int i = 2; i <= 5; i++) {
       assertThat(ms.advance(Duration.ofMillis(500))).as("no tick half-way").isZero();
-      tick(p, Duration.ofMillis(500));
+      tick(Duration.ofMillis(500));
       p.awaitPollsDone(i);
     }
 
@@ -215,7 +200,7 @@ class SkeletonsTest {
             PollSchedule.every(SECOND).withoutJitter().withInitialDelay(Duration.ofSeconds(5)));
 
     assertThat(ms.advance(Duration.ofMillis(4999))).isZero();
-    tick(p, Duration.ofMillis(1));
+    tick(Duration.ofMillis(1));
     p.awaitPollsDone(1);
 
     assertThat(durations(p.startedAt)).containsExactly(Duration.ofSeconds(5));
@@ -227,7 +212,7 @@ class SkeletonsTest {
     CountDownLatch release = new CountDownLatch(1);
     p.body = ctx -> release.await();
 
-    firstTick(p);
+    firstTick();
     eventually().until(() -> p.inside.get() == 1);
     ms.advance(SECOND);
     ms.advance(SECOND);
@@ -239,7 +224,7 @@ class SkeletonsTest {
     p.body = ctx -> {};
     release.countDown();
     p.awaitPollsDone(1);
-    tick(p, SECOND);
+    tick(SECOND);
     p.awaitPollsDone(2);
 
     assertThat(durations(p.startedAt)).containsExactly(Duration.ZERO, Duration.ofSeconds(3));
@@ -258,10 +243,10 @@ class SkeletonsTest {
           throw new IllegalStateException("backend down");
         };
 
-    firstTick(p);
+    firstTick();
     p.awaitPollsDone(1);
     for (int i = 2; i <= 8; i++) {
-      nextTick(p);
+      nextTick();
       p.awaitPollsDone(i);
     }
     assertThat(p.failures()).isEqualTo(8);
@@ -280,7 +265,7 @@ class SkeletonsTest {
 
     p.body = ctx -> {};
     for (int i = 9; i <= 12; i++) {
-      nextTick(p);
+      nextTick();
       p.awaitPollsDone(i);
     }
     assertThat(p.failures()).isZero();
@@ -290,11 +275,11 @@ class SkeletonsTest {
         .containsExactly(interval, interval);
   }
 
+  /**
+   * The delay after a poll follows that poll's outcome: the first failure already slows polling,
+   * and the first success brings it straight back to the interval.
+   */
   @Test
-  @Disabled(
-      "BUG: PollingDaemon computes the next delay in tick() before the poll it starts has run,"
-          + " so backoff lags one poll: the first failure does not slow polling, and after a"
-          + " success the next poll still waits the backed-off delay")
   void pollingDaemonBackoffFollowsTheOutcomeOfThePollJustFinished() throws Exception {
     Duration interval = Duration.ofMillis(100);
     TestPoller p =
@@ -309,10 +294,10 @@ class SkeletonsTest {
           }
         };
 
-    firstTick(p);
+    firstTick();
     p.awaitPollsDone(1);
     for (int i = 2; i <= 4; i++) {
-      nextTick(p);
+      nextTick();
       p.awaitPollsDone(i);
     }
 
@@ -333,7 +318,7 @@ class SkeletonsTest {
         ctx -> {
           throw new IllegalStateException("backend down");
         };
-    firstTick(p);
+    firstTick();
     p.awaitPollsDone(1);
 
     HealthCheckResult failed = p.healthCheck();
@@ -350,7 +335,7 @@ class SkeletonsTest {
         .isEqualTo(DaemonState.RUNNING);
 
     p.body = ctx -> {};
-    nextTick(p);
+    nextTick();
     p.awaitPollsDone(2);
 
     HealthCheckResult ok = p.healthCheck();
@@ -375,7 +360,7 @@ class SkeletonsTest {
             throw e;
           }
         };
-    firstTick(p);
+    firstTick();
     eventually().until(() -> p.inside.get() == 1);
 
     manager.stop(POLLER).get(5, TimeUnit.SECONDS);
@@ -390,14 +375,14 @@ class SkeletonsTest {
     assertThat(p.started).hasValue(1);
   }
 
+  /**
+   * Quick polls can end while the tick that started them is still inside {@code Thread.start()};
+   * the poll's clean-up must not run before the tick recorded the poll as in flight, or every later
+   * tick is skipped and the daemon silently stops polling.
+   */
   @Test
-  @Disabled(
-      "BUG: PollingDaemon.tick() assigns inFlight after Thread.start(); a poll that ends first"
-          + " clears inFlight too early, the stale thread is then stored and every later tick is"
-          + " skipped: the daemon silently stops polling")
   void pollingDaemonKeepsPollingWhenAPollFinishesBeforeItsTickReturns() throws Exception {
     TestPoller p = startPoller(PollSchedule.every(SECOND).withoutJitter());
-    p.gated = false; // quick polls, free to end while the tick is still in Thread.start()
     ms.runDue();
     p.awaitPollsDone(1);
     for (int i = 2; i <= 50; i++) {
