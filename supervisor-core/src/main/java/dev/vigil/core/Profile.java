@@ -24,7 +24,7 @@ public record Profile(String name, Set<DaemonType> types) {
 
   /** A profile naming these daemons. */
   public static Profile of(String name, DaemonType... types) {
-    return new Profile(name, Set.of(types));
+    return new Profile(name, new java.util.LinkedHashSet<>(java.util.Arrays.asList(types)));
   }
 
   /**

@@ -141,8 +141,8 @@ public record RestartPolicy(
     if (attempt < 1) {
       throw new IllegalArgumentException("attempt " + attempt + " must be at least 1");
     }
-    double base = initialDelay.toNanos() * Math.pow(multiplier, attempt - 1);
-    double capped = Math.min(base, maxDelay.toNanos());
+    double base = saturatedNanos(initialDelay) * Math.pow(multiplier, attempt - 1);
+    double capped = Math.min(base, saturatedNanos(maxDelay));
     double spread = capped * (1.0 + jitter * (2.0 * random - 1.0));
     return Duration.ofNanos(Math.round(spread));
   }
@@ -159,6 +159,15 @@ public record RestartPolicy(
   /** True when {@code attempt} restarts in a row are still within {@link #maxAttempts()}. */
   public boolean allowsAttempt(int attempt) {
     return maxAttempts.isEmpty() || attempt <= maxAttempts.getAsInt();
+  }
+
+  /** A "forever" maximum is legitimate: such delays saturate instead of overflowing. */
+  private static double saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException tooLong) {
+      return Long.MAX_VALUE;
+    }
   }
 
   private static void requireNonNegative(String name, Duration value) {

@@ -46,12 +46,23 @@ final class TimingWheelScheduler implements Scheduler, AutoCloseable {
 
   @Override
   public Cancellable schedule(Duration delay, Runnable task) {
-    Timer timer = new Timer(System.nanoTime() + Math.max(0, delay.toNanos()), task);
+    Timer timer = new Timer(dueAt(System.nanoTime(), delay), task);
     incoming.add(timer);
     if (idle) {
       LockSupport.unpark(worker);
     }
     return timer;
+  }
+
+  /** {@code now + delay}, saturating: a delay of centuries must not wrap round into the past. */
+  static long dueAt(long now, Duration delay) {
+    long nanos;
+    try {
+      nanos = Math.max(0, delay.toNanos());
+    } catch (ArithmeticException tooLong) {
+      nanos = delay.isNegative() ? 0 : Long.MAX_VALUE;
+    }
+    return nanos > Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos;
   }
 
   @Override

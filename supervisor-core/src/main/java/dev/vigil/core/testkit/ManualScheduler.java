@@ -38,7 +38,7 @@ public final class ManualScheduler implements Scheduler {
 
   @Override
   public synchronized Cancellable schedule(Duration delay, Runnable task) {
-    long due = nowNanos + Math.max(0, delay.toNanos());
+    long due = nowNanos + Math.min(Math.max(0, saturatedNanos(delay)), Long.MAX_VALUE - nowNanos);
     Task t = new Task(due, sequence++, task);
     tasks.add(t);
     return () -> {
@@ -83,14 +83,23 @@ public final class ManualScheduler implements Scheduler {
       synchronized (this) {
         next = tasks.peek();
         if (next == null || next.due > target) {
-          nowNanos = target;
+          // another thread's longer advance may have overtaken this one: never move back
+          nowNanos = Math.max(nowNanos, target);
           return ran;
         }
         tasks.poll();
         nowNanos = Math.max(nowNanos, next.due);
       }
-      next.task.run();
+      next.task.run(); // outside the lock, so tasks may schedule more
       ran++;
+    }
+  }
+
+  private static long saturatedNanos(Duration d) {
+    try {
+      return d.toNanos();
+    } catch (ArithmeticException tooLong) {
+      return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
     }
   }
 

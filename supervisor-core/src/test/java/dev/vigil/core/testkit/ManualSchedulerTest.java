@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 class ManualSchedulerTest {
@@ -231,9 +230,6 @@ class ManualSchedulerTest {
   }
 
   @Test
-  @Disabled(
-      "BUG: ManualScheduler.advance ends with nowNanos = target unconditionally, so an advance"
-          + " overtaken by a concurrent, longer one moves time backwards")
   void concurrentAdvancesNeverMoveTimeBackwards() throws Exception {
     CountDownLatch inTask = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
