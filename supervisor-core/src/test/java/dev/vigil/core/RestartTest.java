@@ -14,6 +14,19 @@ import org.junit.jupiter.api.Test;
 
 class RestartTest extends ManagerFixture {
   static final RestartPolicy NO_JITTER = RestartPolicy.defaults().withJitter(0);
+  static final RestartPolicy IMMEDIATE =
+      NO_JITTER.withBackoff(Duration.ZERO, Duration.ZERO, 1.0).withUnlimitedAttempts();
+
+  /** A daemon restarted at once after a crash, failed past {@code max} restarts in 10 s. */
+  private Scripted withIntensity(int max) {
+    return daemon("I", b -> b.restartPolicy(IMMEDIATE.withIntensity(max, Duration.ofSeconds(10))));
+  }
+
+  /** Crashes the current instance and waits for its successor to be RUNNING. */
+  private void crashAndAwaitRestart(Scripted s, int crash) {
+    s.ctx().fail(new RuntimeException("crash " + crash));
+    await().until(() -> s.instances.size() == crash + 1 && state(s.type.name()) == RUNNING);
+  }
 
   private Scripted alwaysFailing(String name, RestartPolicy policy) {
     Scripted s = daemon(name, b -> b.restartPolicy(policy));
@@ -99,12 +112,7 @@ class RestartTest extends ManagerFixture {
 
   @Test
   void historyKeepsTheLastFiftyTransitions() throws Exception {
-    alwaysFailing(
-        "LOOPING",
-        RestartPolicy.defaults()
-            .withBackoff(Duration.ZERO, Duration.ZERO, 1.0)
-            .withJitter(0)
-            .withMaxAttempts(40));
+    alwaysFailing("LOOPING", IMMEDIATE.withMaxAttempts(40));
     build();
     manager.start(t("LOOPING"));
     awaitState("LOOPING", FAILED);
@@ -199,23 +207,11 @@ class RestartTest extends ManagerFixture {
 
   @Test
   void intensityLimitFailsTheDaemonAfterTooManyRestartsInTheWindow() throws Exception {
-    Scripted s =
-        daemon(
-            "I",
-            b ->
-                b.restartPolicy(
-                    RestartPolicy.defaults()
-                        .withBackoff(Duration.ZERO, Duration.ZERO, 1.0)
-                        .withJitter(0)
-                        .withUnlimitedAttempts()
-                        .withIntensity(2, Duration.ofSeconds(10))));
+    Scripted s = withIntensity(2);
     build();
     get(manager.start(t("I")));
-    for (int crash = 1; crash <= 2; crash++) {
-      s.ctx().fail(new RuntimeException("crash " + crash));
-      int restarts = crash;
-      await().until(() -> s.instances.size() == restarts + 1 && state("I") == RUNNING);
-    }
+    crashAndAwaitRestart(s, 1);
+    crashAndAwaitRestart(s, 2);
     s.ctx().fail(new RuntimeException("crash 3"));
     awaitState("I", FAILED);
     assertThat(manager.history(t("I")).getLast().reason())
@@ -224,21 +220,11 @@ class RestartTest extends ManagerFixture {
 
   @Test
   void intensityWindowSlides() throws Exception {
-    Scripted s =
-        daemon(
-            "I",
-            b ->
-                b.restartPolicy(
-                    RestartPolicy.defaults()
-                        .withBackoff(Duration.ZERO, Duration.ZERO, 1.0)
-                        .withUnlimitedAttempts()
-                        .withIntensity(1, Duration.ofSeconds(10))));
+    Scripted s = withIntensity(1);
     build();
     get(manager.start(t("I")));
     for (int crash = 1; crash <= 3; crash++) {
-      s.ctx().fail(new RuntimeException("crash " + crash));
-      int instances = crash + 1;
-      await().until(() -> s.instances.size() == instances && state("I") == RUNNING);
+      crashAndAwaitRestart(s, crash);
       time.advance(Duration.ofSeconds(11));
     }
     assertThat(state("I")).isEqualTo(RUNNING);
@@ -298,12 +284,7 @@ class RestartTest extends ManagerFixture {
   @Test
   void restartWaitsForTheCrashedInstanceToFinishStopping() throws Exception {
     java.util.concurrent.CountDownLatch releaseStop = new java.util.concurrent.CountDownLatch(1);
-    Scripted s =
-        daemon(
-            "S",
-            b ->
-                b.restartPolicy(
-                    RestartPolicy.defaults().withBackoff(Duration.ZERO, Duration.ZERO, 1.0)));
+    Scripted s = daemon("S", b -> b.restartPolicy(IMMEDIATE));
     build();
     get(manager.start(t("S")));
     s.onStop = ctx -> releaseStop.await();
