@@ -6,7 +6,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Everything the supervisor knows about one daemon. Confined to the control loop, except {@link
@@ -18,8 +18,9 @@ final class Cell {
   final DaemonType type;
   final DaemonSpec spec;
   final boolean builtin;
-  final List<Cell> dependencies = new ArrayList<>(2);
-  final List<Cell> dependents = new ArrayList<>(2);
+  /** Filled once by the supervisor's constructor; most daemons have none, so no list is made. */
+  List<Cell> dependencies = List.of();
+  List<Cell> dependents = List.of();
 
   DaemonState state = DaemonState.STOPPED;
   /** A start was requested and no stop since: the supervisor keeps trying to make it RUNNING. */
@@ -44,7 +45,6 @@ final class Cell {
   long runningSinceNanos;
   Instant startedAt;
   ErrorInfo lastError;
-  Throwable lastCause;
   Instant lastFailureAt;
   Instant nextRestartAt;
   Duration currentBackoff;
@@ -65,8 +65,8 @@ final class Cell {
   boolean checkInFlight;
 
   private ArrayDeque<Transition> history;
-  List<CompletableFuture<Void>> runningWaiters;
-  List<CompletableFuture<Void>> stoppedWaiters;
+  List<Completion> runningWaiters;
+  List<Completion> stoppedWaiters;
 
   volatile DaemonInfo info;
 
@@ -75,6 +75,18 @@ final class Cell {
     this.spec = spec;
     this.builtin = builtin;
     publish();
+  }
+
+  /** Links this cell to one it depends on, both ways. */
+  void dependOn(Cell dependency) {
+    if (dependencies.isEmpty()) {
+      dependencies = new ArrayList<>(spec.dependencies().size());
+    }
+    dependencies.add(dependency);
+    if (dependency.dependents.isEmpty()) {
+      dependency.dependents = new ArrayList<>(2);
+    }
+    dependency.dependents.add(this);
   }
 
   void record(Transition t) {
@@ -128,45 +140,47 @@ final class Cell {
     heartbeatTimer = null;
   }
 
-  CompletableFuture<Void> whenRunning() {
-    CompletableFuture<Void> f = new CompletableFuture<>();
+  /** Settles {@code waiter} when this daemon next becomes RUNNING (or cannot). */
+  void whenRunning(Completion waiter) {
     if (runningWaiters == null) {
       runningWaiters = new ArrayList<>(1);
     }
-    runningWaiters.add(f);
-    return f;
+    runningWaiters.add(waiter);
   }
 
-  CompletableFuture<Void> whenStopped() {
-    CompletableFuture<Void> f = new CompletableFuture<>();
+  /** Settles {@code waiter} when this daemon is no longer live. */
+  void whenStopped(Completion waiter) {
     if (stoppedWaiters == null) {
       stoppedWaiters = new ArrayList<>(1);
     }
-    stoppedWaiters.add(f);
-    return f;
+    stoppedWaiters.add(waiter);
   }
 
-  void completeRunningWaiters(Throwable failure) {
-    List<CompletableFuture<Void>> waiters = runningWaiters;
+  void settleRunningWaiters() {
+    List<Completion> waiters = runningWaiters;
     runningWaiters = null;
-    complete(waiters, failure);
+    settle(waiters, null);
   }
 
-  void completeStoppedWaiters() {
-    List<CompletableFuture<Void>> waiters = stoppedWaiters;
-    stoppedWaiters = null;
-    complete(waiters, null);
-  }
-
-  private static void complete(List<CompletableFuture<Void>> waiters, Throwable failure) {
-    if (waiters == null) {
-      return;
+  /** Fails the waiters for RUNNING; the error is made only if someone waits. */
+  void failRunningWaiters(Supplier<? extends Throwable> error) {
+    List<Completion> waiters = runningWaiters;
+    runningWaiters = null;
+    if (waiters != null) {
+      settle(waiters, error.get());
     }
-    for (CompletableFuture<Void> w : waiters) {
-      if (failure == null) {
-        w.complete(null);
-      } else {
-        w.completeExceptionally(failure);
+  }
+
+  void settleStoppedWaiters() {
+    List<Completion> waiters = stoppedWaiters;
+    stoppedWaiters = null;
+    settle(waiters, null);
+  }
+
+  private static void settle(List<Completion> waiters, Throwable failure) {
+    if (waiters != null) {
+      for (Completion w : waiters) {
+        w.settle(failure);
       }
     }
   }

@@ -68,8 +68,8 @@ public final class DaemonManager {
    * otherwise fails, once each has settled, with the first failure and the others suppressed.
    */
   public CompletableFuture<Void> start(Profile profile) {
-    Profile closed = profile.closedOver(supervisor.registry());
-    return request((s, f) -> s.requestStart(closed.types(), f));
+    profile.requireKnown(supervisor.registry()); // the control loop adds the dependencies
+    return request((s, f) -> s.requestStart(profile.types(), f));
   }
 
   /** Starts these daemons with their dependencies, as {@link #start(Profile)} does. */

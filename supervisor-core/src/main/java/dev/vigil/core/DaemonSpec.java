@@ -24,6 +24,11 @@ import java.util.regex.Pattern;
  */
 public final class DaemonSpec {
   private static final Pattern CATEGORY = Pattern.compile("[a-z][a-z0-9-]*");
+  // shared by every spec that keeps the default: ten thousand specs need not hold 40,000 copies
+  private static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration DEFAULT_HEALTH_INTERVAL = Duration.ofSeconds(30);
+  private static final Duration DEFAULT_HEALTH_TIMEOUT = Duration.ofSeconds(5);
 
   private final DaemonType type;
   private final String category;
@@ -202,10 +207,10 @@ public final class DaemonSpec {
     private final Set<DaemonType> bindsTo = new LinkedHashSet<>();
     private RestartPolicy restartPolicy = RestartPolicy.defaults();
     private ReadinessMode readiness = ReadinessMode.ON_RETURN;
-    private Duration startTimeout = Duration.ofSeconds(60);
-    private Duration stopTimeout = Duration.ofSeconds(30);
-    private Duration healthInterval = Duration.ofSeconds(30);
-    private Duration healthTimeout = Duration.ofSeconds(5);
+    private Duration startTimeout = DEFAULT_START_TIMEOUT;
+    private Duration stopTimeout = DEFAULT_STOP_TIMEOUT;
+    private Duration healthInterval = DEFAULT_HEALTH_INTERVAL;
+    private Duration healthTimeout = DEFAULT_HEALTH_TIMEOUT;
     private int failureThreshold = 3;
     private int successThreshold = 1;
     private Duration watchdogTimeout;

@@ -1,7 +1,8 @@
 package dev.vigil.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Clock;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,12 +11,26 @@ import org.slf4j.LoggerFactory;
  * messages stamped with this context, so reports from a superseded instance are recognised and
  * ignored.
  */
-final class InstanceContext implements DaemonContext {
+final class InstanceContext implements DaemonContext, Runnable {
+  private static final VarHandle READY_SIGNALLED;
+  private static final VarHandle EXITED;
+
+  static {
+    try {
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      READY_SIGNALLED = lookup.findVarHandle(InstanceContext.class, "readySignalled", boolean.class);
+      EXITED = lookup.findVarHandle(InstanceContext.class, "exited", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final Supervisor supervisor;
   final Cell cell;
   private final int attempt;
-  private final AtomicBoolean readySignalled = new AtomicBoolean();
-  private final AtomicBoolean exited = new AtomicBoolean();
+  // flags rather than AtomicBooleans: two objects less for every daemon that idles
+  private volatile boolean readySignalled;
+  private volatile boolean exited;
   volatile boolean stopping;
   volatile long lastBeatNanos;
   volatile Daemon daemon;
@@ -41,13 +56,13 @@ final class InstanceContext implements DaemonContext {
 
   @Override
   public void ready() {
-    if (readySignalled.compareAndSet(false, true)) {
+    if (READY_SIGNALLED.compareAndSet(this, false, true)) {
       supervisor.post(() -> supervisor.onReadySignalled(this));
     }
   }
 
   boolean readySignalled() {
-    return readySignalled.get();
+    return readySignalled;
   }
 
   @Override
@@ -58,14 +73,14 @@ final class InstanceContext implements DaemonContext {
   @Override
   public void fail(Throwable cause) {
     java.util.Objects.requireNonNull(cause, "cause");
-    if (exited.compareAndSet(false, true)) {
+    if (EXITED.compareAndSet(this, false, true)) {
       supervisor.post(() -> supervisor.onExit(this, cause));
     }
   }
 
   @Override
   public void complete() {
-    if (exited.compareAndSet(false, true)) {
+    if (EXITED.compareAndSet(this, false, true)) {
       supervisor.post(() -> supervisor.onExit(this, null));
     }
   }
@@ -115,6 +130,15 @@ final class InstanceContext implements DaemonContext {
       logger = LoggerFactory.getLogger("dev.vigil.daemon." + cell.type.name());
     }
     return logger;
+  }
+
+  /**
+   * The health-interval timer's task: posts this instance's next health check. The context itself
+   * is the task, so a daemon waiting for its next check holds no extra objects.
+   */
+  @Override
+  public void run() {
+    supervisor.post(() -> supervisor.runHealthCheck(this));
   }
 
   void interruptThreads() {

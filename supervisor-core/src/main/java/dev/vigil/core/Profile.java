@@ -33,6 +33,12 @@ public record Profile(String name, Set<DaemonType> types) {
    * @throws InvalidSpecException naming every type the registry does not know, with the known ones
    */
   public Profile closedOver(DaemonRegistry registry) {
+    requireKnown(registry);
+    return new Profile(name, registry.withDependencies(types));
+  }
+
+  /** Throws an {@link InvalidSpecException} naming every type the registry does not know. */
+  void requireKnown(DaemonRegistry registry) {
     List<String> unknown = new ArrayList<>();
     for (DaemonType t : new TreeSet<>(types)) {
       if (registry.spec(t).isEmpty()) {
@@ -43,6 +49,5 @@ public record Profile(String name, Set<DaemonType> types) {
     if (!unknown.isEmpty()) {
       throw new InvalidSpecException(unknown);
     }
-    return new Profile(name, registry.withDependencies(types));
   }
 }

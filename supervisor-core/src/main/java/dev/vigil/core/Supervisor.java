@@ -89,9 +89,7 @@ final class Supervisor {
     cells.values().stream().filter(c -> c.builtin).forEach(shutdownOrder::add);
     for (Cell cell : cells.values()) {
       for (DaemonType dep : cell.spec.dependencies()) {
-        Cell d = cells.get(dep);
-        cell.dependencies.add(d);
-        d.dependents.add(cell);
+        cell.dependOn(cells.get(dep));
       }
     }
     this.control = new ControlLoop(name + "-control");
@@ -156,13 +154,17 @@ final class Supervisor {
   }
 
   private void moveTo(Cell cell, DaemonState next, String reason) {
+    moveTo(cell, next, reason, clock.instant());
+  }
+
+  private void moveTo(Cell cell, DaemonState next, String reason, Instant at) {
     DaemonState from = cell.state;
     if (!from.canMoveTo(next)) {
       throw new IllegalStateException(
           "illegal transition of daemon " + cell.type + ": " + from + " -> " + next + " (" + reason + ")");
     }
     cell.state = next;
-    cell.record(new Transition(clock.instant(), from, next, reason));
+    cell.record(new Transition(at, from, next, reason));
     cell.publish();
     for (Cell d : cell.dependents) {
       if (d.waitingOn != null) { // keep "waiting on X: STATE" current
@@ -204,10 +206,10 @@ final class Supervisor {
         closure.add(c);
       }
     }
-    List<CompletableFuture<Void>> waits = new ArrayList<>(closure.size());
+    Completion completion = new Completion(closure.size(), done);
     for (Cell c : closure) {
       if (c.state == FAILED) {
-        waits.add(CompletableFuture.failedFuture(notRunning(c, "reset it first")));
+        completion.settle(notRunning(c, "reset it first"));
         continue;
       }
       c.stopPending = false;
@@ -216,12 +218,15 @@ final class Supervisor {
         c.attempt = 0;
         c.firstStartPending = c.state != RUNNING;
       }
-      waits.add(c.state == RUNNING ? CompletableFuture.completedFuture(null) : c.whenRunning());
+      if (c.state == RUNNING) {
+        completion.settle(null);
+      } else {
+        c.whenRunning(completion);
+      }
     }
     for (Cell c : closure) {
       tryLaunch(c);
     }
-    completeWhenAll(waits, done);
   }
 
   /** Stops {@code type} and everything that depends on it, dependents first. */
@@ -235,27 +240,32 @@ final class Supervisor {
     // what is stopped only because it is bound to root (and what depends on that) comes back
     // with root, as it does after a crash of root
     Set<Cell> kept = keepWanted ? set : withDependents(boundClosure(root));
-    List<CompletableFuture<Void>> waits = new ArrayList<>();
-    List<CompletableFuture<Void>> restarted = new ArrayList<>();
+    List<Cell> restarted = new ArrayList<>();
     for (Cell c : set) {
       if (keepWanted && c.wanted && c.state != FAILED) {
-        c.attempt = 0;
-        c.restartTimes = null;
-        restarted.add(c.whenRunning());
+        restarted.add(c);
       }
+    }
+    Completion completion = new Completion(set.size() + restarted.size(), done);
+    for (Cell c : restarted) {
+      c.attempt = 0;
+      c.restartTimes = null;
+      c.whenRunning(completion);
+    }
+    for (Cell c : set) {
       if (!kept.contains(c)) {
         unwant(c, "stop requested");
       }
       requestStopOf(c, keepWanted ? "restart requested" : "stop requested");
-      waits.add(live(c) ? c.whenStopped() : CompletableFuture.completedFuture(null));
+      if (live(c)) {
+        c.whenStopped(completion);
+      } else {
+        completion.settle(null);
+      }
     }
     for (Cell c : set) {
       tryStop(c);
     }
-    if (keepWanted) {
-      waits.addAll(restarted);
-    }
-    completeWhenAll(waits, done);
   }
 
   /** Clears FAILED, forgetting the restart attempts. Does not start the daemon. */
@@ -282,7 +292,7 @@ final class Supervisor {
       startQueue.remove(c);
       c.queued = false;
     }
-    c.completeRunningWaiters(notRunning(c, why));
+    c.failRunningWaiters(() -> notRunning(c, why));
     c.publish();
   }
 
@@ -290,8 +300,8 @@ final class Supervisor {
     IllegalStateException e =
         new IllegalStateException(
             "Expected daemon " + c.type + " to be RUNNING, but it is " + c.state + " (" + why + ")");
-    if (c.state == FAILED && c.lastCause != null) {
-      e.initCause(c.lastCause);
+    if (c.state == FAILED && c.lastError != null) {
+      e.initCause(c.lastError.cause());
     }
     return e;
   }
@@ -321,30 +331,6 @@ final class Supervisor {
       }
     }
     return set;
-  }
-
-  private static void completeWhenAll(
-      List<CompletableFuture<Void>> waits, CompletableFuture<Void> done) {
-    CompletableFuture.allOf(waits.toArray(CompletableFuture[]::new))
-        .whenComplete(
-            (ok, error) -> {
-              if (error == null) {
-                done.complete(null);
-                return;
-              }
-              Throwable first = null;
-              for (CompletableFuture<Void> w : waits) {
-                if (w.isCompletedExceptionally()) {
-                  Throwable t = w.exceptionNow();
-                  if (first == null) {
-                    first = t;
-                  } else if (first != t) {
-                    first.addSuppressed(t);
-                  }
-                }
-              }
-              done.completeExceptionally(first);
-            });
   }
 
   // ---------------------------------------------------------------- starting
@@ -384,13 +370,14 @@ final class Supervisor {
   private void block(Cell c, Cell failed) {
     c.waitingOn = "waiting on " + failed.type + ": FAILED";
     c.firstStartPending = false;
-    c.completeRunningWaiters(
-        new IllegalStateException(
-            "Expected daemon "
-                + c.type
-                + " to start, but it is waiting on "
-                + failed.type
-                + ", which is FAILED"));
+    c.failRunningWaiters(
+        () ->
+            new IllegalStateException(
+                "Expected daemon "
+                    + c.type
+                    + " to start, but it is waiting on "
+                    + failed.type
+                    + ", which is FAILED"));
     c.publish();
     for (Cell d : c.dependents) {
       if (d.wanted && (d.state == STOPPED || d.state == BACKOFF)) {
@@ -481,9 +468,13 @@ final class Supervisor {
     c.consecutiveFailures = 0;
     c.consecutiveSuccesses = 0;
     c.current.lastBeatNanos = c.runningSinceNanos;
-    moveTo(c, RUNNING, c.attempt == 0 ? "ready" : "ready after " + c.attempt + " restarts in a row");
+    moveTo(
+        c,
+        RUNNING,
+        c.attempt == 0 ? "ready" : "ready after " + c.attempt + " restarts in a row",
+        c.startedAt);
     emit(new LifecycleEvent.Running(c.type, c.startedAt));
-    c.completeRunningWaiters(null);
+    c.settleRunningWaiters();
     if (healthChecksOn) {
       watch(c);
     }
@@ -516,7 +507,6 @@ final class Supervisor {
     String what = abnormal ? describe(cause) : "exited normally";
     if (abnormal) {
       c.lastError = ErrorInfo.of(cause, now);
-      c.lastCause = cause;
       c.lastFailureAt = now;
       emit(new LifecycleEvent.Failed(c.type, now, cause));
     }
@@ -659,7 +649,7 @@ final class Supervisor {
       case STOPPED, FAILED -> {
         c.stopPending = false;
         if (!live(c)) {
-          c.completeStoppedWaiters();
+          c.settleStoppedWaiters();
         }
         tryLaunch(c);
       }
@@ -783,7 +773,7 @@ final class Supervisor {
   /** After {@code c} may have stopped being live: wake what waited on that. */
   private void afterSettled(Cell c) {
     if (!live(c)) {
-      c.completeStoppedWaiters();
+      c.settleStoppedWaiters();
       for (Cell dep : c.dependencies) {
         if (dep.stopPending) {
           tryStop(dep);
@@ -872,7 +862,7 @@ final class Supervisor {
         moveTo(c, STOPPING, "shutdown deadline");
       }
       abandon(c, ctx, "still running at the shutdown deadline; abandoned");
-      c.completeStoppedWaiters();
+      c.settleStoppedWaiters();
     }
     finishShutdown();
   }
@@ -926,18 +916,18 @@ final class Supervisor {
 
   private void watch(Cell c) {
     InstanceContext ctx = c.current;
-    c.healthTimer = after(c.spec.healthInterval(), () -> runHealthCheck(ctx));
+    c.healthTimer = scheduler.schedule(c.spec.healthInterval(), ctx);
     c.spec
         .watchdogTimeout()
         .ifPresent(timeout -> c.heartbeatTimer = after(timeout, () -> checkHeartbeat(ctx)));
   }
 
-  private void runHealthCheck(InstanceContext ctx) {
+  void runHealthCheck(InstanceContext ctx) {
     Cell c = ctx.cell;
     if (ctx != c.current || c.state != RUNNING || !healthChecksOn) {
       return;
     }
-    c.healthTimer = after(c.spec.healthInterval(), () -> runHealthCheck(ctx));
+    c.healthTimer = scheduler.schedule(c.spec.healthInterval(), ctx);
     if (c.checkInFlight) {
       return; // the previous check is still being timed out
     }

@@ -3,7 +3,6 @@ package dev.vigil.core;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -23,8 +22,9 @@ final class TimingWheelScheduler implements Scheduler, AutoCloseable {
 
   private final long tickNanos;
   private final long origin = System.nanoTime();
-  private final ArrayList<Timer>[] wheel;
+  private final Bucket[] wheel = new Bucket[WHEEL_SIZE];
   private final ConcurrentLinkedQueue<Timer> incoming = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Timer> cancelled = new ConcurrentLinkedQueue<>();
   private final Thread worker;
   private volatile boolean idle;
   private volatile boolean closed;
@@ -33,12 +33,10 @@ final class TimingWheelScheduler implements Scheduler, AutoCloseable {
   private long tick;
   private int pending;
 
-  @SuppressWarnings("unchecked")
   TimingWheelScheduler(String threadName, Duration tick) {
     this.tickNanos = tick.toNanos();
-    this.wheel = new ArrayList[WHEEL_SIZE];
     for (int i = 0; i < WHEEL_SIZE; i++) {
-      wheel[i] = new ArrayList<>();
+      wheel[i] = new Bucket();
     }
     this.worker = Thread.ofPlatform().name(threadName).daemon(true).unstarted(this::run);
     worker.start();
@@ -84,6 +82,7 @@ final class TimingWheelScheduler implements Scheduler, AutoCloseable {
           LockSupport.park(this);
         }
         idle = false;
+        cancelled.clear(); // none of them is in the wheel
         tick = Math.max(tick, (System.nanoTime() - origin) / tickNanos);
         continue;
       }
@@ -93,6 +92,7 @@ final class TimingWheelScheduler implements Scheduler, AutoCloseable {
         LockSupport.parkNanos(this, wait);
       }
       transferIncoming();
+      removeCancelled();
       expire(wheel[(int) (tick & (WHEEL_SIZE - 1))]);
       tick++;
     }
@@ -111,39 +111,71 @@ final class TimingWheelScheduler implements Scheduler, AutoCloseable {
     }
   }
 
-  private void expire(ArrayList<Timer> bucket) {
-    for (int i = bucket.size() - 1; i >= 0; i--) {
-      Timer t = bucket.get(i);
-      boolean remove;
-      if (!t.isPending()) {
-        remove = true;
-      } else if (t.rounds > 0) {
-        t.rounds--;
-        remove = false;
-      } else {
-        remove = true;
-        if (t.claim()) {
-          try {
-            t.task.run();
-          } catch (RuntimeException | Error e) {
-            log.error("timer task failed", e);
-          }
-        }
-      }
-      if (remove) {
-        int last = bucket.size() - 1;
-        bucket.set(i, bucket.get(last));
-        bucket.remove(last);
+  /** Unlinks called-off timers at once, so a cancelled timeout does not linger for a round. */
+  private void removeCancelled() {
+    Timer t;
+    while ((t = cancelled.poll()) != null) {
+      if (t.bucket != null) {
+        t.bucket.remove(t);
         pending--;
       }
     }
   }
 
-  private static final class Timer implements Cancellable {
-    static final int PENDING = 0;
-    static final int RAN = 1;
-    static final int CANCELLED = 2;
+  private void expire(Bucket bucket) {
+    Timer t = bucket.head;
+    while (t != null) {
+      Timer next = t.next;
+      if (t.rounds > 0) {
+        t.rounds--;
+      } else {
+        bucket.remove(t);
+        pending--;
+        Runnable task = t.task;
+        if (t.claim()) {
+          try {
+            task.run();
+          } catch (RuntimeException | Error e) {
+            log.error("timer task failed", e);
+          }
+        }
+      }
+      t = next;
+    }
+  }
 
+  /** A doubly linked list of timers: O(1) unlinking by the worker. */
+  private static final class Bucket {
+    Timer head;
+
+    void add(Timer t) {
+      t.bucket = this;
+      t.next = head;
+      if (head != null) {
+        head.prev = t;
+      }
+      head = t;
+    }
+
+    void remove(Timer t) {
+      if (t.prev != null) {
+        t.prev.next = t.next;
+      } else {
+        head = t.next;
+      }
+      if (t.next != null) {
+        t.next.prev = t.prev;
+      }
+      t.prev = null;
+      t.next = null;
+      t.bucket = null;
+    }
+  }
+
+  private final class Timer implements Cancellable {
+    private static final int PENDING = 0;
+    private static final int RAN = 1;
+    private static final int CANCELLED = 2;
     private static final VarHandle STATE;
 
     static {
@@ -155,9 +187,13 @@ final class TimingWheelScheduler implements Scheduler, AutoCloseable {
     }
 
     final long due;
-    final Runnable task;
+    Runnable task; // dropped on cancel, so what it captured can be collected at once
     private volatile int state; // a field, not an AtomicInteger: one object less per timer
-    long rounds; // worker thread only
+    // worker thread only
+    long rounds;
+    Bucket bucket;
+    Timer prev;
+    Timer next;
 
     Timer(long due, Runnable task) {
       this.due = due;
@@ -174,7 +210,12 @@ final class TimingWheelScheduler implements Scheduler, AutoCloseable {
 
     @Override
     public boolean cancel() {
-      return STATE.compareAndSet(this, PENDING, CANCELLED);
+      if (!STATE.compareAndSet(this, PENDING, CANCELLED)) {
+        return false;
+      }
+      task = null;
+      cancelled.add(this);
+      return true;
     }
   }
 }
