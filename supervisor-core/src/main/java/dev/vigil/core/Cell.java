@@ -38,6 +38,8 @@ final class Cell {
   InstanceContext current;
   /** The instance whose stop is still running (after a crash or a requested stop). */
   InstanceContext stoppingInstance;
+  /** A crashed instance whose stop has not been handed to a thread yet (see onExit). */
+  InstanceContext cleanupPending;
 
   int attempt;
   int restartCount;

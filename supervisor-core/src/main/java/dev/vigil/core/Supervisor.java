@@ -340,8 +340,11 @@ final class Supervisor {
     if (!c.wanted || shuttingDown || c.queued || c.stopPending) {
       return;
     }
-    if (!(c.state == STOPPED || (c.state == BACKOFF && c.restartDue)) || c.stoppingInstance != null) {
+    if (!(c.state == STOPPED || (c.state == BACKOFF && c.restartDue))) {
       return;
+    }
+    if (c.stoppingInstance != null && c.stoppingInstance != c.cleanupPending) {
+      return; // the previous instance is still stopping on its own thread
     }
     for (Cell dep : c.dependencies) {
       if (dep.state == FAILED) {
@@ -397,14 +400,31 @@ final class Supervisor {
     moveTo(c, STARTING, restart ? "restart " + c.attempt + " after backoff" : "start requested");
     emit(new LifecycleEvent.Starting(c.type, clock.instant(), ctx.attempt()));
     c.startTimer = after(c.spec.startTimeout(), () -> onStartTimeout(ctx));
+    // a crashed predecessor whose stop has not begun is stopped first, on this same thread: one
+    // thread hand-off less per restart, and the new instance still never overlaps the old one
+    InstanceContext previous = c.cleanupPending;
+    c.cleanupPending = null;
     Thread t =
-        Thread.ofVirtual().name(c.type.name() + "-start").unstarted(() -> runStart(ctx));
+        Thread.ofVirtual()
+            .name(c.type.name() + "-start")
+            .unstarted(
+                () -> {
+                  if (previous != null) {
+                    runStop(previous, true);
+                    Thread.interrupted(); // an interrupt meant for the old stop is not for us
+                  }
+                  runStart(ctx);
+                });
     ctx.startThread = t;
     t.start();
   }
 
   /** On the daemon's start thread. */
   private void runStart(InstanceContext ctx) {
+    if (ctx.stopping) {
+      ctx.startThread = null; // stopped before it began: nothing to start
+      return;
+    }
     try {
       Daemon daemon = ctx.cell.spec.newInstance();
       ctx.daemon = daemon;
@@ -510,7 +530,8 @@ final class Supervisor {
       c.lastFailureAt = now;
       emit(new LifecycleEvent.Failed(c.type, now, cause));
     }
-    stopInstance(c, ctx, true);
+    beginStop(c, ctx);
+    c.cleanupPending = ctx;
 
     RestartPolicy policy = c.spec.restartPolicy();
     if (shuttingDown || !c.wanted) {
@@ -546,7 +567,11 @@ final class Supervisor {
       logCrash(c, cause, what);
     }
     stopBoundDependents(c);
-    afterSettled(c);
+    afterSettled(c); // an immediate restart launched here runs the pending cleanup first
+    if (c.cleanupPending == ctx) {
+      c.cleanupPending = null;
+      Thread.ofVirtual().name(c.type.name() + "-stop").start(() -> runStop(ctx, true));
+    }
   }
 
   private void scheduleRestart(Cell c, int attempt, String what, Instant now) {
@@ -558,6 +583,10 @@ final class Supervisor {
     c.nextRestartAt = now.plus(delay);
     moveTo(c, BACKOFF, what + "; restart " + attempt + " in " + format(delay));
     emit(new LifecycleEvent.BackoffScheduled(c.type, now, attempt, delay));
+    if (delay.isZero()) {
+      c.restartDue = true; // restarted in this same message, on the crashed instance's stop thread
+      return;
+    }
     int token = c.restartCount;
     c.backoffTimer = after(delay, () -> onBackoffElapsed(c, token));
   }
@@ -691,33 +720,38 @@ final class Supervisor {
    * (interrupted first if {@code interruptStart}), bounded by the stop timeout.
    */
   private void stopInstance(Cell c, InstanceContext ctx, boolean interruptStart) {
+    beginStop(c, ctx);
+    Thread.ofVirtual().name(c.type.name() + "-stop").start(() -> runStop(ctx, interruptStart));
+  }
+
+  /** The control loop's half of stopping an instance: from now on it is stopping, and timed. */
+  private void beginStop(Cell c, InstanceContext ctx) {
     ctx.stopping = true;
     c.stoppingInstance = ctx;
     c.stopTimer = after(c.spec.stopTimeout(), () -> onStopOverrun(ctx));
-    Thread.ofVirtual()
-        .name(c.type.name() + "-stop")
-        .start(
-            () -> {
-              ctx.stopThread = Thread.currentThread();
-              Throwable error = null;
-              try {
-                Thread starter = ctx.startThread;
-                if (starter != null) {
-                  if (interruptStart) {
-                    starter.interrupt();
-                  }
-                  starter.join();
-                }
-                Daemon daemon = ctx.daemon;
-                if (daemon != null) {
-                  daemon.stop(ctx);
-                }
-              } catch (Throwable t) {
-                error = t;
-              }
-              Throwable stopError = error;
-              post(() -> onInstanceStopped(ctx, stopError));
-            });
+  }
+
+  /** On the thread that stops the instance: waits for its start to end, stops it, reports. */
+  private void runStop(InstanceContext ctx, boolean interruptStart) {
+    ctx.stopThread = Thread.currentThread();
+    Throwable error = null;
+    try {
+      Thread starter = ctx.startThread;
+      if (starter != null && starter != Thread.currentThread()) {
+        if (interruptStart) {
+          starter.interrupt();
+        }
+        starter.join();
+      }
+      Daemon daemon = ctx.daemon;
+      if (daemon != null) {
+        daemon.stop(ctx);
+      }
+    } catch (Throwable t) {
+      error = t;
+    }
+    Throwable stopError = error;
+    post(() -> onInstanceStopped(ctx, stopError));
   }
 
   private void onInstanceStopped(InstanceContext ctx, Throwable error) {
