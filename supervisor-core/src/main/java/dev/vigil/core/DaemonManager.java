@@ -34,17 +34,27 @@ public final class DaemonManager {
 
   private DaemonManager(Builder b) {
     boolean ownsScheduler = b.scheduler == null;
-    Scheduler scheduler = ownsScheduler ? new TimingWheelScheduler(b.name + "-timer", TimingWheelScheduler.DEFAULT_TICK) : b.scheduler;
-    this.supervisor =
-        new Supervisor(
-            b.registry,
-            b.clock,
-            scheduler,
-            ownsScheduler,
-            b.random,
-            b.startConcurrency,
-            b.eventQueueCapacity,
-            b.name);
+    Scheduler scheduler =
+        ownsScheduler
+            ? new TimingWheelScheduler(b.name + "-timer", TimingWheelScheduler.DEFAULT_TICK)
+            : b.scheduler;
+    try {
+      this.supervisor =
+          new Supervisor(
+              b.registry,
+              b.clock,
+              scheduler,
+              ownsScheduler,
+              b.random,
+              b.startConcurrency,
+              b.eventQueueCapacity,
+              b.name);
+    } catch (RuntimeException invalid) {
+      if (scheduler instanceof TimingWheelScheduler own && ownsScheduler) {
+        own.close(); // an invalid registry must not leave a timer thread behind
+      }
+      throw invalid;
+    }
   }
 
   /** A builder for a manager of {@code registry}'s daemons. */
