@@ -257,14 +257,17 @@ final class Supervisor {
         unwant(c, "stop requested");
       }
       requestStopOf(c, keepWanted ? "restart requested" : "stop requested");
+    }
+    for (Cell c : set) {
+      tryStop(c);
+    }
+    // only now: a daemon in BACKOFF or STOPPED has just settled, and must be seen settled
+    for (Cell c : set) {
       if (live(c)) {
         c.whenStopped(completion);
       } else {
         completion.settle(null);
       }
-    }
-    for (Cell c : set) {
-      tryStop(c);
     }
   }
 
