@@ -30,11 +30,13 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
@@ -133,6 +135,7 @@ public final class NodeHttpServer implements AutoCloseable {
 
     Routes routes = new Routes(manager, node, token, shutdownRequest, registry);
     server.setHandler(routes);
+    server.setErrorHandler(new JsonErrors());
     try {
       server.start();
     } catch (IOException e) {
@@ -177,6 +180,31 @@ public final class NodeHttpServer implements AutoCloseable {
 
   private static String hostForUri(String host) {
     return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+  }
+
+  /**
+   * Errors Jetty answers before a request reaches the routes (an ambiguous or unparsable URI,
+   * headers too large) get the same JSON shape as ours rather than an HTML page.
+   */
+  private static final class JsonErrors extends ErrorHandler {
+    @Override
+    protected void generateResponse(
+        Request request,
+        Response response,
+        int code,
+        String message,
+        Throwable cause,
+        Callback callback) {
+      String reason = HttpStatus.getMessage(code);
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("error", reason.toLowerCase(Locale.ROOT).replace(' ', '_'));
+      body.put("message", message == null || message.isBlank() ? reason : message);
+      byte[] bytes = Json.bytes(body);
+      response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+      response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+      response.getHeaders().put(HttpHeader.CONTENT_LENGTH, bytes.length);
+      response.write(true, ByteBuffer.wrap(bytes), callback);
+    }
   }
 
   // ------------------------------------------------------------------------------- routing

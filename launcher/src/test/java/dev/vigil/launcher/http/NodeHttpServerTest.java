@@ -348,6 +348,16 @@ class NodeHttpServerTest {
   }
 
   @Test
+  void errorsJettyAnswersItselfAreJsonToo() throws Exception {
+    HttpResponse<String> response = post("/api/daemons/AL%2FPHA/start");
+    assertThat(response.statusCode()).isEqualTo(400);
+    assertThat(response.headers().firstValue("Content-Type").orElseThrow())
+        .startsWith("application/json");
+    assertThat(tree(response).path("error").asText()).isEqualTo("bad_request");
+    assertThat(tree(response).path("message").asText()).isNotEmpty();
+  }
+
+  @Test
   void unknownPathIs404() throws Exception {
     HttpResponse<String> response = get("/nope");
     assertThat(response.statusCode()).isEqualTo(404);
