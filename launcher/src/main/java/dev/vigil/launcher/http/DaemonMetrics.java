@@ -71,7 +71,8 @@ final class DaemonMetrics implements MultiCollector {
       }
       ready.dataPoint(point(d.state() == DaemonState.RUNNING ? 1 : 0, daemon));
       for (HealthStatus s : HealthStatus.values()) {
-        health.dataPoint(point(s == d.health().status() ? 1 : 0, daemon.add("status", s.wireName())));
+        health.dataPoint(
+            point(s == d.health().status() ? 1 : 0, daemon.add("status", s.wireName())));
       }
       restarts.dataPoint(
           CounterDataPointSnapshot.builder().value(d.restartCount()).labels(daemon).build());
@@ -95,7 +96,8 @@ final class DaemonMetrics implements MultiCollector {
         InfoSnapshot.builder()
             .name("vigil_build") // the writers add the _info suffix
             .help("The Vigil build this node runs.")
-            .dataPoint(InfoDataPointSnapshot.builder().labels(Labels.of("version", version)).build())
+            .dataPoint(
+                InfoDataPointSnapshot.builder().labels(Labels.of("version", version)).build())
             .build());
     return all.build();
   }

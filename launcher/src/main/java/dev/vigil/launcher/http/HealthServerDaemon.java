@@ -14,8 +14,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * Runs the node's {@link NodeHttpServer} as a daemon, so the manager restarts it like any other
- * and the probes see it: it is critical, and a node whose HTTP server is FAILED is not live.
+ * Runs the node's {@link NodeHttpServer} as a daemon, so the manager restarts it like any other and
+ * the probes see it: it is critical, and a node whose HTTP server is FAILED is not live.
  *
  * <p>The spec is made before the manager exists (the manager is built from the specs), so the
  * daemon takes the manager through a {@link Supplier} and asks it only when it starts. A fresh
@@ -56,8 +56,8 @@ public final class HealthServerDaemon extends IdleDaemon {
    * A daemon serving {@code manager}'s node.
    *
    * @param manager gives the manager when the daemon starts; must not give null by then
-   * @param onListening told the bound base URI once the server listens, on the start thread; if
-   *     it throws, the start fails
+   * @param onListening told the bound base URI once the server listens, on the start thread; if it
+   *     throws, the start fails
    */
   public HealthServerDaemon(
       Supplier<DaemonManager> manager, Settings settings, Consumer<URI> onListening) {
@@ -92,8 +92,10 @@ public final class HealthServerDaemon extends IdleDaemon {
   protected void onStart(DaemonContext ctx) throws Exception {
     DaemonManager m = manager.get();
     if (m == null) {
-      throw new IllegalStateException("Expected the manager to be built before " + HEALTH_SERVER
-          + " starts, but the supplier gave null");
+      throw new IllegalStateException(
+          "Expected the manager to be built before "
+              + HEALTH_SERVER
+              + " starts, but the supplier gave null");
     }
     server =
         NodeHttpServer.start(

@@ -24,7 +24,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
@@ -46,16 +48,14 @@ import org.slf4j.LoggerFactory;
  * The node's HTTP server: probes, status, metrics and the control API, on Jetty's core handler API
  * (no servlets). Every view renders one manager snapshot or probe per request.
  *
- * <table>
- *   <caption>Endpoints</caption>
- *   <tr><th>Request</th><th>Answer</th></tr>
- *   <tr><td>{@code GET /health}</td><td>liveness: 200 or 503 with {@code {status, daemons, reasons}}</td></tr>
- *   <tr><td>{@code GET /ready}</td><td>readiness: the same shape</td></tr>
- *   <tr><td>{@code GET /status}</td><td>the {@link StatusDocument}</td></tr>
- *   <tr><td>{@code GET /metrics}</td><td>Prometheus text 0.0.4, or OpenMetrics when accepted</td></tr>
- *   <tr><td>{@code POST /api/daemons/{name}/{start|stop|restart|reset}}</td><td>202, bearer token</td></tr>
- *   <tr><td>{@code POST /api/shutdown}</td><td>202, bearer token; runs the shutdown request</td></tr>
- * </table>
+ * <ul>
+ *   <li>{@code GET /health}: liveness, 200 or 503 with {@code {status, daemons, reasons}}
+ *   <li>{@code GET /ready}: readiness, the same shape
+ *   <li>{@code GET /status}: the {@link StatusDocument}
+ *   <li>{@code GET /metrics}: Prometheus text 0.0.4, or OpenMetrics when the client accepts it
+ *   <li>{@code POST /api/daemons/{name}/{start|stop|restart|reset}}: 202; bearer token
+ *   <li>{@code POST /api/shutdown}: 202, then runs the shutdown request; bearer token
+ * </ul>
  *
  * <p>Errors are JSON {@code {"error": code, "message": text}}: 400 malformed control path, 401
  * missing or wrong token, 404 unknown path or daemon, 405 wrong method (with {@code Allow}), 409
@@ -270,7 +270,7 @@ public final class NodeHttpServer implements AutoCloseable {
     private final Runnable shutdownRequest;
     private final PrometheusRegistry registry;
     private final ExpositionFormats formats = ExpositionFormats.init();
-    private final Set<String> daemonNames;
+    private final SortedSet<String> daemonNames; // sorted for error messages
     private final List<Route> routes;
     private volatile NodeInfo node;
 
@@ -286,7 +286,9 @@ public final class NodeHttpServer implements AutoCloseable {
       this.shutdownRequest = shutdownRequest;
       this.registry = registry;
       this.daemonNames =
-          manager.registry().types().stream().map(DaemonType::name).collect(Collectors.toSet());
+          manager.registry().types().stream()
+              .map(DaemonType::name)
+              .collect(Collectors.toCollection(TreeSet::new));
       this.routes =
           List.of(
               new Route("GET", "/health", false, (r, p) -> probe(manager.livenessProbe())),
@@ -338,7 +340,9 @@ public final class NodeHttpServer implements AutoCloseable {
       if (allowed.isEmpty()) {
         return path.startsWith(CONTROL_PATH)
             ? Reply.error(
-                400, "bad_request", "expected " + CONTROL_PATH + "{name}/{start|stop|restart|reset}")
+                400,
+                "bad_request",
+                "expected " + CONTROL_PATH + "{name}/{start|stop|restart|reset}")
             : Reply.error(404, "not_found", "no endpoint " + path);
       }
       if (route == null) {
@@ -433,7 +437,9 @@ public final class NodeHttpServer implements AutoCloseable {
         return Reply.error(
             400,
             "bad_request",
-            "unknown action '" + params.get("action") + "': expected start, stop, restart or reset");
+            "unknown action '"
+                + params.get("action")
+                + "': expected start, stop, restart or reset");
       }
       String name = params.get("name").strip().replace('-', '_').toUpperCase(Locale.ROOT);
       DaemonType type;
@@ -446,7 +452,7 @@ public final class NodeHttpServer implements AutoCloseable {
         return Reply.error(
             404,
             "not_found",
-            "no daemon " + name + " (known: " + String.join(", ", new java.util.TreeSet<>(daemonNames)) + ")");
+            "no daemon " + name + " (known: " + String.join(", ", daemonNames) + ")");
       }
       if (action.equals("start") && manager.info(type).state() == DaemonState.FAILED) {
         return Reply.error(
@@ -465,7 +471,11 @@ public final class NodeHttpServer implements AutoCloseable {
       done.whenComplete(
           (ok, error) -> {
             if (error != null) {
-              log.warn("{} of {} requested over HTTP did not succeed: {}", action, name, error.toString());
+              log.warn(
+                  "{} of {} requested over HTTP did not succeed: {}",
+                  action,
+                  name,
+                  error.toString());
             }
           });
       Map<String, Object> body = new LinkedHashMap<>();

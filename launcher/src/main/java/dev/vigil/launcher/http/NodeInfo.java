@@ -11,8 +11,8 @@ import java.util.Objects;
  * @param pid its process id
  * @param startedAt when the process started; {@code /status} measures the node's uptime from it
  * @param version the build version
- * @param httpUrl the HTTP base URI, or null until the server is bound ({@link NodeHttpServer}
- *     fills it in with {@link #withHttpUrl} once it knows its port)
+ * @param httpUrl the HTTP base URI, or null until the server is bound ({@link NodeHttpServer} fills
+ *     it in with {@link #withHttpUrl} once it knows its port)
  */
 public record NodeInfo(
     String name, String profile, long pid, Instant startedAt, String version, String httpUrl) {

@@ -16,10 +16,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The document {@code GET /status} serves, built from one {@link ManagerSnapshot} so that no view
@@ -45,7 +48,8 @@ public record StatusDocument(Node node, List<Daemon> daemons) {
    * The status of the node described by {@code node} whose manager took {@code snapshot}; the
    * dependencies come from {@code registry}. Uptimes are measured to {@code snapshot.takenAt()}.
    */
-  public static StatusDocument of(ManagerSnapshot snapshot, DaemonRegistry registry, NodeInfo node) {
+  public static StatusDocument of(
+      ManagerSnapshot snapshot, DaemonRegistry registry, NodeInfo node) {
     Instant now = snapshot.takenAt();
     List<Daemon> daemons = new ArrayList<>(snapshot.daemons().size());
     for (DaemonInfo info : snapshot.daemons().values()) {
@@ -139,7 +143,7 @@ public record StatusDocument(Node node, List<Daemon> daemons) {
       dependsOn = List.copyOf(dependsOn);
     }
 
-    static Daemon of(DaemonInfo info, java.util.Optional<DaemonSpec> spec, Instant now) {
+    static Daemon of(DaemonInfo info, Optional<DaemonSpec> spec, Instant now) {
       List<String> deps =
           spec.map(DaemonSpec::dependencies).stream()
               .flatMap(Collection::stream)
@@ -174,11 +178,9 @@ public record StatusDocument(Node node, List<Daemon> daemons) {
     static Health of(HealthCheckResult result) {
       Map<String, Object> details = new LinkedHashMap<>();
       // sorted, so the document is stable from one request to the next
-      new java.util.TreeMap<>(result.details()).forEach((k, v) -> details.put(k, jsonSafe(v)));
+      new TreeMap<>(result.details()).forEach((k, v) -> details.put(k, jsonSafe(v)));
       return new Health(
-          result.status().wireName(),
-          result.message(),
-          java.util.Collections.unmodifiableMap(details));
+          result.status().wireName(), result.message(), Collections.unmodifiableMap(details));
     }
   }
 

@@ -21,7 +21,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
-/** The metric families, from snapshots made by hand: states the real manager reaches only slowly. */
+/**
+ * The metric families, from snapshots made by hand: states the real manager reaches only slowly.
+ */
 class DaemonMetricsTest {
   private static final Instant NOW = Instant.parse("2024-05-01T12:00:00Z");
   private static final DaemonType POLLER = DaemonType.of("POLLER");
@@ -52,10 +54,14 @@ class DaemonMetricsTest {
                 HealthStatus.HEALTHY,
                 "2 subscribers",
                 Map.of(
-                    "subscribers", 2,
-                    "queued", 0,
-                    "dropped_total", 5L,
-                    "subscriber_failures_total", 1L)),
+                    "subscribers",
+                    2,
+                    "queued",
+                    0,
+                    "dropped_total",
+                    5L,
+                    "subscriber_failures_total",
+                    1L)),
             0,
             0,
             Optional.empty(),
@@ -65,7 +71,8 @@ class DaemonMetricsTest {
             Optional.empty(),
             Optional.empty(),
             false);
-    var daemons = new TreeMap<DaemonType, DaemonInfo>(Map.of(POLLER, poller, router.type(), router));
+    var daemons =
+        new TreeMap<DaemonType, DaemonInfo>(Map.of(POLLER, poller, router.type(), router));
     ManagerSnapshot snapshot = new ManagerSnapshot(NOW, daemons, false);
 
     Map<String, Double> samples = scrape(new DaemonMetrics(() -> snapshot, "9.9"));

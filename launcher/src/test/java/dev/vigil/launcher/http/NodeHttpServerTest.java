@@ -92,8 +92,8 @@ class NodeHttpServerTest {
   void healthIsOkUntilACriticalDaemonFails() throws Exception {
     HttpResponse<String> ok = get("/health");
     assertThat(ok.statusCode()).isEqualTo(200);
-    assertThat(ok.headers().firstValue("Content-Type")).hasValueSatisfying(
-        v -> assertThat(v).startsWith("application/json"));
+    assertThat(ok.headers().firstValue("Content-Type"))
+        .hasValueSatisfying(v -> assertThat(v).startsWith("application/json"));
     assertThat(ok.headers().firstValue("Cache-Control")).hasValue("no-store");
     assertThat(tree(ok).path("status").asText()).isEqualTo("ok");
     assertThat(tree(ok).path("daemons").size()).isZero();
@@ -238,7 +238,9 @@ class NodeHttpServerTest {
         .containsKey("jvm_threads_current")
         .containsKey("process_cpu_seconds_total");
     // six states per daemon, one of them set
-    assertThat(samples.keySet().stream().filter(k -> k.startsWith("vigil_daemon_state{daemon=\"BETA\"")))
+    assertThat(
+            samples.keySet().stream()
+                .filter(k -> k.startsWith("vigil_daemon_state{daemon=\"BETA\"")))
         .hasSize(6);
     assertThat(samples.keySet()).noneMatch(k -> k.equals("up") || k.startsWith("up{"));
     assertThat(response.body()).contains("# TYPE vigil_daemon_restarts_total counter");
@@ -386,6 +388,17 @@ class NodeHttpServerTest {
                 .POST(HttpRequest.BodyPublishers.ofByteArray(big)));
     assertThat(response.statusCode()).isEqualTo(413);
     assertThat(tree(response).path("error").asText()).isEqualTo("payload_too_large");
+    assertThat(starts.get(ALPHA)).hasValue(1);
+
+    // without a Content-Length (chunked), the limit holds while reading
+    HttpResponse<String> chunked =
+        send(
+            request("/api/daemons/ALPHA/restart")
+                .header("Authorization", "Bearer " + TOKEN)
+                .POST(
+                    HttpRequest.BodyPublishers.ofInputStream(
+                        () -> new java.io.ByteArrayInputStream(big))));
+    assertThat(chunked.statusCode()).isEqualTo(413);
     assertThat(starts.get(ALPHA)).hasValue(1);
 
     byte[] small = new byte[1024];

@@ -11,7 +11,8 @@ final class PrometheusText {
       Pattern.compile(
           "([a-zA-Z_:][a-zA-Z0-9_:]*(?:\\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\",?)*\\})?)"
               + " (\\S+)( -?[0-9]+)?");
-  private static final Pattern COMMENT = Pattern.compile("# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*");
+  private static final Pattern COMMENT =
+      Pattern.compile("# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .*");
 
   private PrometheusText() {}
 
