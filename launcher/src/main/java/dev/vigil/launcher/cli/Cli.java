@@ -1,0 +1,301 @@
+package dev.vigil.launcher.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.launcher.node.BadConfigException;
+import dev.vigil.launcher.node.Node;
+import dev.vigil.launcher.node.Settings;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The {@code vigil} command line. It takes its streams and environment and returns an exit code;
+ * only {@code Main} exits. Exit codes: 0 ok; 1 some daemon not running or unhealthy ({@code
+ * --status}), or a request refused; 2 usage; 3 no node running; 78 bad configuration.
+ */
+@Command(
+    name = "vigil",
+    description = "Runs and controls a Vigil node: many supervised daemons in one JVM.",
+    subcommands = {
+      Cli.DaemonCommand.Start.class,
+      Cli.DaemonCommand.Stop.class,
+      Cli.DaemonCommand.Restart.class,
+      Cli.DaemonCommand.Reset.class,
+      Cli.Version.class
+    },
+    sortOptions = false)
+public final class Cli implements Callable<Integer> {
+  /** Exit code: some daemon is not running or unhealthy, or the node refused a request. */
+  public static final int NOT_OK = 1;
+  /** Exit code: the command line was wrong. */
+  public static final int USAGE = 2;
+  /** Exit code: no node answers. */
+  public static final int NOT_RUNNING = 3;
+  /** Exit code: the configuration is bad (sysexits EX_CONFIG). */
+  public static final int BAD_CONFIG = 78;
+
+  @Option(names = "--all", description = "Run the profile's daemons in the foreground.")
+  boolean all;
+
+  @Option(
+      names = "--daemons",
+      split = ",",
+      paramLabel = "NAME",
+      description = "Run only these daemons (and what they depend on) in the foreground.")
+  List<String> daemons;
+
+  @Option(names = "--status", description = "Show the running node's daemons.")
+  boolean status;
+
+  @Option(names = "--json", description = "With --status: print the status as one JSON document.")
+  boolean json;
+
+  @Option(names = "--stop", description = "Stop the running node and wait until it is gone.")
+  boolean stop;
+
+  @Option(
+      names = "--profile",
+      paramLabel = "P",
+      description = "The role profile to run (default: ${DEFAULT-VALUE}).",
+      defaultValue = "standalone")
+  String profile;
+
+  @Option(names = "--profile-file", paramLabel = "FILE", description = "A profile file to run.")
+  Path profileFile;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "A HOCON file of settings.")
+  Path config;
+
+  @Option(names = "--url", paramLabel = "URL", description = "The running node's HTTP address.")
+  String url;
+
+  @Option(names = "--token-file", paramLabel = "FILE", description = "The control API token.")
+  Path tokenFile;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+  boolean help;
+
+  private final PrintWriter out;
+  private final PrintWriter err;
+  private final Map<String, String> env;
+  private final Path home;
+
+  Cli(PrintWriter out, PrintWriter err, Map<String, String> env, Path home) {
+    this.out = out;
+    this.err = err;
+    this.env = env;
+    this.home = home;
+  }
+
+  /**
+   * Runs {@code args}.
+   *
+   * @param home where the built-in {@code profiles/} directory is (the installation)
+   * @return the exit code
+   */
+  public static int run(
+      String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, Path home) {
+    Cli cli = new Cli(out, err, env, home);
+    CommandLine line = new CommandLine(cli);
+    line.setOut(out);
+    line.setErr(err);
+    line.setCaseInsensitiveEnumValuesAllowed(true);
+    line.setExecutionExceptionHandler(
+        (e, cmd, parsed) -> {
+          if (e instanceof NodeClient.NotRunningException notRunning) {
+            err.println(notRunning.getMessage());
+            return NOT_RUNNING;
+          }
+          if (e instanceof BadConfigException bad) {
+            err.println("vigil: bad configuration:");
+            bad.problems().forEach(p -> err.println("  " + p));
+            return BAD_CONFIG;
+          }
+          err.println("vigil: " + e.getMessage());
+          return NOT_OK;
+        });
+    int code = line.execute(args);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  @Override
+  public Integer call() {
+    int modes = (all ? 1 : 0) + (daemons != null ? 1 : 0) + (status ? 1 : 0) + (stop ? 1 : 0);
+    if (modes != 1) {
+      err.println("vigil: give exactly one of --all, --daemons, --status, --stop, or a command");
+      new CommandLine(this).usage(err);
+      return USAGE;
+    }
+    if (json && !status) {
+      err.println("vigil: --json goes with --status");
+      return USAGE;
+    }
+    if (status) {
+      return status();
+    }
+    if (stop) {
+      return stopNode();
+    }
+    Settings settings = Settings.load(profilePath(), config, env);
+    List<String> names = daemons != null ? daemons : settings.profileDaemons();
+    String profileName = profileFile != null ? profileFile.getFileName().toString() : profile;
+    return Node.run(settings, profileName, names, out, err);
+  }
+
+  private Path profilePath() {
+    if (profileFile != null) {
+      return profileFile;
+    }
+    Path dir = env.containsKey("VIGIL_PROFILE_DIR")
+        ? Path.of(env.get("VIGIL_PROFILE_DIR"))
+        : home.resolve("profiles");
+    Path file = dir.resolve(profile + ".conf");
+    if (!Files.isRegularFile(file)) {
+      throw new BadConfigException(
+          List.of("profile '" + profile + "' not found: no file " + file.toAbsolutePath()));
+    }
+    return file;
+  }
+
+  NodeClient client() {
+    Path stateDir = Path.of(env.getOrDefault("VIGIL_STATE_DIR", ".vigil"));
+    return NodeClient.locate(url, tokenFile, stateDir, env);
+  }
+
+  private int status() {
+    NodeClient.Response response = client().get("/status");
+    if (response.status() != 200) {
+      err.println("vigil: the node answered " + response.status() + ": " + response.body());
+      return NOT_OK;
+    }
+    JsonNode doc = response.json();
+    if (json) {
+      out.println(response.body().strip());
+    } else {
+      for (JsonNode d : doc.path("daemons")) {
+        out.println(StatusLine.of(d));
+      }
+    }
+    for (JsonNode d : doc.path("daemons")) {
+      if (!"RUNNING".equals(d.path("state").asText())
+          || "unhealthy".equals(d.path("health").path("status").asText())) {
+        return NOT_OK;
+      }
+    }
+    return 0;
+  }
+
+  private int stopNode() {
+    NodeClient client = client();
+    NodeClient.Response response;
+    try {
+      response = client.post("/api/shutdown");
+    } catch (NodeClient.NotRunningException e) {
+      out.println(e.getMessage()); // like systemctl stop: nothing to stop is not an error
+      return 0;
+    }
+    if (response.status() != 202) {
+      err.println("vigil: the node refused to stop: " + response.status() + " " + response.body());
+      return NOT_OK;
+    }
+    err.println("vigil: stopping the node at " + client.base() + " ...");
+    long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        client.get("/health");
+        Thread.sleep(100); // polling a process we do not own: nothing to wait on but time
+      } catch (NodeClient.NotRunningException gone) {
+        out.println("vigil stopped");
+        return 0;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return NOT_OK;
+      }
+    }
+    err.println("vigil: the node at " + client.base() + " is still answering after 10 minutes");
+    return NOT_OK;
+  }
+
+  /** The one-daemon commands: clients of the running node's control API. */
+  abstract static class DaemonCommand implements Callable<Integer> {
+    @CommandLine.ParentCommand Cli parent;
+
+    @Parameters(paramLabel = "NAME", description = "The daemon (any case).")
+    String name;
+
+    abstract String action();
+
+    @Override
+    public Integer call() {
+      String daemon = name.toUpperCase(Locale.ROOT);
+      NodeClient.Response r = parent.client().post("/api/daemons/" + daemon + "/" + action());
+      switch (r.status()) {
+        case 202 -> {
+          parent.out.println(daemon + ": " + action() + " requested");
+          return 0;
+        }
+        case 401 -> parent.err.println("vigil: not authorised: the token does not match the node's");
+        case 404 -> {
+          parent.err.println("vigil: " + r.json().path("message").asText(r.body()));
+          return USAGE;
+        }
+        default -> parent.err.println("vigil: " + r.json().path("message").asText(r.body()));
+      }
+      return NOT_OK;
+    }
+
+    @Command(name = "start", description = "Start a daemon of the running node.")
+    static final class Start extends DaemonCommand {
+      @Override
+      String action() {
+        return "start";
+      }
+    }
+
+    @Command(name = "stop", description = "Stop a daemon of the running node.")
+    static final class Stop extends DaemonCommand {
+      @Override
+      String action() {
+        return "stop";
+      }
+    }
+
+    @Command(name = "restart", description = "Restart a daemon of the running node.")
+    static final class Restart extends DaemonCommand {
+      @Override
+      String action() {
+        return "restart";
+      }
+    }
+
+    @Command(name = "reset", description = "Clear a FAILED daemon of the running node.")
+    static final class Reset extends DaemonCommand {
+      @Override
+      String action() {
+        return "reset";
+      }
+    }
+  }
+
+  @Command(name = "version", description = "Print the version.")
+  static final class Version implements Callable<Integer> {
+    @CommandLine.ParentCommand Cli parent;
+
+    @Override
+    public Integer call() {
+      parent.out.println("vigil " + Node.version());
+      return 0;
+    }
+  }
+}

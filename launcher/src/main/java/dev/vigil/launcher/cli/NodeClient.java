@@ -1,0 +1,124 @@
+package dev.vigil.launcher.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.launcher.node.StateDir;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A client of the running node over its HTTP port: what {@code --status}, {@code --stop} and the
+ * one-daemon commands use. It never builds a manager of its own. The node is found through, in
+ * order, {@code --url}, {@code VIGIL_HTTP_HOST}/{@code VIGIL_HEALTH_PORT}, then {@code node.json}
+ * in the state directory; the token through {@code VIGIL_TOKEN}, {@code --token-file}, then the
+ * state directory.
+ */
+final class NodeClient {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration TIMEOUT = Duration.ofSeconds(5);
+
+  private final URI base;
+  private final Optional<String> token;
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  NodeClient(URI base, Optional<String> token) {
+    this.base = base;
+    this.token = token;
+  }
+
+  /** Finds the node as described in the class comment. */
+  static NodeClient locate(
+      String url, Path tokenFile, Path stateDir, Map<String, String> env) {
+    URI base;
+    if (url != null) {
+      base = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+    } else if (env.containsKey("VIGIL_HTTP_HOST") || env.containsKey("VIGIL_HEALTH_PORT")) {
+      base =
+          URI.create(
+              "http://"
+                  + env.getOrDefault("VIGIL_HTTP_HOST", "127.0.0.1")
+                  + ":"
+                  + env.getOrDefault("VIGIL_HEALTH_PORT", "8790"));
+    } else {
+      base =
+          StateDir.readNode(stateDir)
+              .map(n -> URI.create(String.valueOf(n.get("http_url"))))
+              .orElse(URI.create("http://127.0.0.1:8790"));
+    }
+    Optional<String> token = Optional.ofNullable(env.get("VIGIL_TOKEN"));
+    if (token.isEmpty() && tokenFile != null) {
+      try {
+        token = Optional.of(Files.readString(tokenFile).strip());
+      } catch (IOException e) {
+        throw new IllegalArgumentException("cannot read token file " + tokenFile + ": " + e.getMessage());
+      }
+    }
+    if (token.isEmpty()) {
+      token = StateDir.readToken(stateDir);
+    }
+    return new NodeClient(base, token);
+  }
+
+  URI base() {
+    return base;
+  }
+
+  /** A GET of {@code path}; throws {@link NotRunningException} when nothing answers. */
+  Response get(String path) {
+    return send(HttpRequest.newBuilder(base.resolve(path)).GET());
+  }
+
+  /** An authenticated POST of {@code path} with an empty body. */
+  Response post(String path) {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(base.resolve(path)).POST(HttpRequest.BodyPublishers.noBody());
+    token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
+    return send(request);
+  }
+
+  private Response send(HttpRequest.Builder request) {
+    try {
+      HttpResponse<String> response =
+          http.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
+      return new Response(response.statusCode(), response.body());
+    } catch (ConnectException e) {
+      throw new NotRunningException(base);
+    } catch (IOException e) {
+      if (e.getCause() instanceof ConnectException) {
+        throw new NotRunningException(base);
+      }
+      throw new IllegalStateException("talking to " + base + " failed: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  /** An HTTP answer. */
+  record Response(int status, String body) {
+    JsonNode json() {
+      try {
+        return JSON.readTree(body);
+      } catch (IOException e) {
+        throw new IllegalStateException("the node answered " + status + " with a body that is not JSON: " + body, e);
+      }
+    }
+  }
+
+  /** Nothing answers at the node's address. */
+  static final class NotRunningException extends RuntimeException {
+    NotRunningException(URI base) {
+      super("vigil is not running: nothing answers at " + base.getHost() + ":" + base.getPort());
+    }
+  }
+}

@@ -1,0 +1,191 @@
+package dev.vigil.launcher.node;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigResolveOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The node's settings, read once at start: built-in {@code reference.conf}, then the profile file,
+ * then {@code --config}, then environment variables. Every bad value is reported with its key, the
+ * value, where it came from and why ({@link BadConfigException}).
+ *
+ * @param httpHost the address the HTTP server binds
+ * @param httpPort its port; 0 picks a free one
+ * @param stateDir where node.json, the token and the lock live
+ * @param shutdownTimeout the overall shutdown deadline
+ * @param restartMax restarts in a row before a daemon is FAILED
+ * @param healthInterval how often health checks run
+ * @param profileDaemons the daemon names the profile lists
+ */
+public record Settings(
+    String httpHost,
+    int httpPort,
+    Path stateDir,
+    Duration shutdownTimeout,
+    int restartMax,
+    Duration healthInterval,
+    List<String> profileDaemons) {
+
+  /** Environment variables and the keys they set; they win over every file. */
+  static final Map<String, String> ENVIRONMENT =
+      Map.of(
+          "VIGIL_HTTP_HOST", "vigil.http.host",
+          "VIGIL_HEALTH_PORT", "vigil.http.port",
+          "VIGIL_STATE_DIR", "vigil.state-dir",
+          "VIGIL_SHUTDOWN_TIMEOUT", "vigil.shutdown-timeout",
+          "VIGIL_RESTART_MAX", "vigil.restart-max",
+          "VIGIL_HEALTH_INTERVAL", "vigil.health-interval");
+
+  /**
+   * Loads the settings.
+   *
+   * @param profileFile the profile's file (HOCON with {@code vigil.profile.daemons}), if any
+   * @param userFile the {@code --config} file, if any
+   * @param env the process environment
+   * @throws BadConfigException naming every bad key at once
+   */
+  public static Settings load(Path profileFile, Path userFile, Map<String, String> env) {
+    List<String> problems = new ArrayList<>();
+    Config config = ConfigFactory.parseMap(environmentOverrides(env), "environment");
+    config = config.withFallback(parseFile(userFile, "--config", problems));
+    config = config.withFallback(parseFile(profileFile, "profile", problems));
+    config = config.withFallback(ConfigFactory.defaultReference(Settings.class.getClassLoader()));
+    if (!problems.isEmpty()) {
+      throw new BadConfigException(problems);
+    }
+    try {
+      config = config.resolve(ConfigResolveOptions.defaults());
+    } catch (ConfigException e) {
+      throw new BadConfigException(List.of(e.getMessage()));
+    }
+    Reader r = new Reader(config, problems);
+    String host = r.string("vigil.http.host");
+    int port = r.intIn("vigil.http.port", 0, 65_535);
+    Path stateDir = Path.of(r.string("vigil.state-dir"));
+    Duration shutdown = r.positiveDuration("vigil.shutdown-timeout");
+    int restartMax = r.intIn("vigil.restart-max", 0, 1_000);
+    Duration health = r.positiveDuration("vigil.health-interval");
+    List<String> daemons =
+        config.hasPath("vigil.profile.daemons") ? r.strings("vigil.profile.daemons") : List.of();
+    if (!problems.isEmpty()) {
+      throw new BadConfigException(problems);
+    }
+    return new Settings(host, port, stateDir, shutdown, restartMax, health, daemons);
+  }
+
+  private static Map<String, Object> environmentOverrides(Map<String, String> env) {
+    Map<String, Object> overrides = new LinkedHashMap<>();
+    ENVIRONMENT.forEach(
+        (variable, key) -> {
+          String value = env.get(variable);
+          if (value != null && !value.isBlank()) {
+            overrides.put(key, value.strip());
+          }
+        });
+    return overrides;
+  }
+
+  private static Config parseFile(Path file, String what, List<String> problems) {
+    if (file == null) {
+      return ConfigFactory.empty();
+    }
+    if (!Files.isRegularFile(file)) {
+      problems.add(what + " file " + file + " does not exist or is not a file");
+      return ConfigFactory.empty();
+    }
+    try {
+      return ConfigFactory.parseFile(
+          file.toFile(), ConfigParseOptions.defaults().setAllowMissing(false));
+    } catch (ConfigException e) {
+      problems.add(what + " file " + file + " is not valid HOCON: " + e.getMessage());
+      return ConfigFactory.empty();
+    }
+  }
+
+  /** Reads typed values, turning each failure into one problem line. */
+  private record Reader(Config config, List<String> problems) {
+    String string(String key) {
+      try {
+        return config.getString(key);
+      } catch (ConfigException e) {
+        problems.add(describe(key, "is not a string", e));
+        return "";
+      }
+    }
+
+    List<String> strings(String key) {
+      try {
+        return config.getStringList(key);
+      } catch (ConfigException e) {
+        problems.add(describe(key, "is not a list of names", e));
+        return List.of();
+      }
+    }
+
+    int intIn(String key, int min, int max) {
+      try {
+        int value = config.getInt(key);
+        if (value < min || value > max) {
+          problems.add(describe(key, "must be between " + min + " and " + max, null));
+        }
+        return value;
+      } catch (ConfigException e) {
+        problems.add(describe(key, "is not a whole number", e));
+        return min;
+      }
+    }
+
+    Duration duration(String key) {
+      try {
+        Duration d = config.getDuration(key);
+        if (d.isNegative()) {
+          problems.add(describe(key, "must not be negative", null));
+        }
+        return d;
+      } catch (ConfigException e) {
+        problems.add(describe(key, "is not a duration (e.g. 30s, 500ms, 2m)", e));
+        return null;
+      }
+    }
+
+    Duration positiveDuration(String key) {
+      Duration d = duration(key);
+      if (d != null && d.isZero()) {
+        problems.add(describe(key, "must be positive", null));
+      }
+      return d;
+    }
+
+    private String describe(String key, String why, ConfigException cause) {
+      String value;
+      String origin;
+      try {
+        value = config.getValue(key).render(com.typesafe.config.ConfigRenderOptions.concise());
+        origin = originOf(key);
+      } catch (ConfigException missing) {
+        value = "(missing)";
+        origin = "nowhere";
+      }
+      return key + " = " + value + " (from " + origin + ") " + why;
+    }
+
+    private String originOf(String key) {
+      String description = config.getValue(key).origin().description();
+      for (Map.Entry<String, String> e : ENVIRONMENT.entrySet()) {
+        if (e.getValue().equals(key) && description.contains("environment")) {
+          return "environment variable " + e.getKey();
+        }
+      }
+      return description;
+    }
+  }
+}

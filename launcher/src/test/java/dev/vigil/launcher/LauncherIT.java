@@ -1,0 +1,186 @@
+package dev.vigil.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the built {@code vigil.jar} as processes, as an operator would. */
+class LauncherIT {
+  private static final Path JAR = Path.of("target/vigil.jar");
+  private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path stateDir;
+  private final List<Process> nodes = new ArrayList<>();
+
+  record Run(int exit, String out, String err) {}
+
+  private ProcessBuilder vigil(Map<String, String> env, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("--enable-native-access=ALL-UNNAMED");
+    command.add("-Dvigil.home=" + HOME);
+    command.add("-jar");
+    command.add(JAR.toString());
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().put("VIGIL_STATE_DIR", stateDir.toString());
+    pb.environment().put("VIGIL_HEALTH_PORT", "0");
+    pb.environment().remove("VIGIL_HTTP_HOST");
+    pb.environment().putAll(env);
+    return pb;
+  }
+
+  private Run run(Map<String, String> env, String... args) throws Exception {
+    Process p = vigil(env, args).start();
+    p.getOutputStream().close();
+    var out = p.getInputStream().readAllBytes();
+    var err = p.getErrorStream().readAllBytes();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("vigil " + List.of(args) + " ends").isTrue();
+    return new Run(
+        p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+  }
+
+  private Run finish(Process p, String... args) throws Exception {
+    p.getOutputStream().close();
+    var out = p.getInputStream().readAllBytes();
+    var err = p.getErrorStream().readAllBytes();
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Run(
+        p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+  }
+
+  private Process startNode(String... args) throws IOException {
+    ProcessBuilder pb = vigil(Map.of(), args);
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(stateDir.resolveSibling(stateDir.getFileName() + "-node.log").toFile());
+    Process node = pb.start();
+    nodes.add(node);
+    await()
+        .atMost(Duration.ofSeconds(60))
+        .until(() -> Files.isRegularFile(stateDir.resolve("node.json")) || !node.isAlive());
+    assertThat(node.isAlive()).as("node is up: " + log()).isTrue();
+    return node;
+  }
+
+  private String log() throws IOException {
+    Path log = stateDir.resolveSibling(stateDir.getFileName() + "-node.log");
+    return Files.isRegularFile(log) ? Files.readString(log) : "";
+  }
+
+  @AfterEach
+  void killNodes() {
+    nodes.forEach(Process::destroyForcibly);
+  }
+
+  /** Clients find the node through node.json, so they are not told the port. */
+  private Run clientNoPort(Map<String, String> env, String... args) throws Exception {
+    ProcessBuilder pb = vigil(env, args);
+    pb.environment().remove("VIGIL_HEALTH_PORT");
+    return finish(pb.start(), args);
+  }
+
+  @Test
+  void aNodeRunsIsQueriedControlledAndStopsOnSigterm() throws Exception {
+    Process node = startNode("--all");
+    JsonNode info = JSON.readTree(stateDir.resolve("node.json").toFile());
+    assertThat(info.path("pid").asLong()).isEqualTo(node.pid());
+    String url = info.path("http_url").asText();
+    assertThat(url).startsWith("http://127.0.0.1:");
+    assertThat(Files.getPosixFilePermissions(stateDir.resolve("token")))
+        .extracting(Object::toString)
+        .containsExactlyInAnyOrder("OWNER_READ", "OWNER_WRITE");
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(clientNoPort(Map.of(), "--status").exit()).isZero());
+    Run status = clientNoPort(Map.of(), "--status", "--json");
+    assertThat(status.exit()).isZero();
+    JsonNode doc = JSON.readTree(status.out());
+    assertThat(doc.path("daemons").findValuesAsText("name"))
+        .contains("HEALTH_SERVER", "DAEMON_WATCHDOG", "EVENT_ROUTER");
+    Run text = clientNoPort(Map.of(), "--status");
+    assertThat(text.out()).contains("HEALTH_SERVER: RUNNING");
+
+    Run denied = clientNoPort(Map.of("VIGIL_TOKEN", "wrong"), "restart", "event_router");
+    assertThat(denied.exit()).isEqualTo(1);
+    assertThat(denied.err()).contains("not authorised");
+    Run restarted = clientNoPort(Map.of(), "restart", "event_router");
+    assertThat(restarted.exit()).as(restarted.err()).isZero();
+    assertThat(restarted.out()).contains("EVENT_ROUTER: restart requested");
+
+    node.destroy(); // SIGTERM
+    assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(node.exitValue()).as(log()).isZero();
+    assertThat(stateDir.resolve("node.json")).doesNotExist();
+    assertThat(log()).contains("vigil: stopped");
+
+    Run gone = clientNoPort(Map.of(), "--status", "--url", url);
+    assertThat(gone.exit()).isEqualTo(3);
+    assertThat(gone.err())
+        .contains("vigil is not running: nothing answers at 127.0.0.1:" + url.replaceAll(".*:", ""));
+  }
+
+  @Test
+  void stopAsksTheNodeToGoAndWaits() throws Exception {
+    Process node = startNode("--all");
+    Run stop = clientNoPort(Map.of(), "--stop");
+    assertThat(stop.exit()).as(stop.err()).isZero();
+    assertThat(stop.out()).contains("vigil stopped");
+    assertThat(node.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(node.exitValue()).isZero();
+
+    Run again = clientNoPort(Map.of(), "--stop");
+    assertThat(again.exit()).isZero();
+    assertThat(again.out()).contains("vigil is not running");
+  }
+
+  @Test
+  void aSecondNodeOnTheSameStateDirectoryRefuses() throws Exception {
+    startNode("--all");
+    Run second = run(Map.of(), "--all");
+    assertThat(second.exit()).isEqualTo(1);
+    assertThat(second.err()).contains("another vigil node is running with state directory");
+  }
+
+  @Test
+  void aBadValueExits78NamingTheKeyTheValueAndItsSource() throws Exception {
+    Run bad = run(Map.of("VIGIL_HEALTH_PORT", "eighty"), "--all");
+    assertThat(bad.exit()).isEqualTo(78);
+    assertThat(bad.err())
+        .contains("vigil.http.port = \"eighty\"")
+        .contains("environment variable VIGIL_HEALTH_PORT")
+        .contains("is not a whole number");
+    assertThat(bad.out()).isEmpty();
+  }
+
+  @Test
+  void unknownDaemonsExit78WithTheKnownOnes() throws Exception {
+    Run bad = run(Map.of(), "--daemons", "NOPE");
+    assertThat(bad.exit()).isEqualTo(78);
+    assertThat(bad.err()).contains("unknown daemon 'NOPE' (known: HEALTH_SERVER)");
+  }
+
+  @Test
+  void usageErrorsExit2AndStatusWithoutANodeExits3() throws Exception {
+    assertThat(run(Map.of(), "--bogus").exit()).isEqualTo(2);
+    assertThat(run(Map.of(), "--status", "--stop").exit()).isEqualTo(2);
+    Run none = clientNoPort(Map.of(), "--status", "--url", "http://127.0.0.1:9");
+    assertThat(none.exit()).isEqualTo(3);
+    assertThat(none.err()).contains("vigil is not running: nothing answers at 127.0.0.1:9");
+  }
+}
