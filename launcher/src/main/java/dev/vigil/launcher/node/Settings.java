@@ -22,8 +22,6 @@ import java.util.Map;
  * @param httpPort its port; 0 picks a free one
  * @param stateDir where node.json, the token and the lock live
  * @param shutdownTimeout the overall shutdown deadline
- * @param restartMax restarts in a row before a daemon is FAILED
- * @param healthInterval how often health checks run
  * @param profileDaemons the daemon names the profile lists
  */
 public record Settings(
@@ -31,8 +29,6 @@ public record Settings(
     int httpPort,
     Path stateDir,
     Duration shutdownTimeout,
-    int restartMax,
-    Duration healthInterval,
     List<String> profileDaemons) {
 
   /** Environment variables and the keys they set; they win over every file. */
@@ -41,9 +37,7 @@ public record Settings(
           "VIGIL_HTTP_HOST", "vigil.http.host",
           "VIGIL_HEALTH_PORT", "vigil.http.port",
           "VIGIL_STATE_DIR", "vigil.state-dir",
-          "VIGIL_SHUTDOWN_TIMEOUT", "vigil.shutdown-timeout",
-          "VIGIL_RESTART_MAX", "vigil.restart-max",
-          "VIGIL_HEALTH_INTERVAL", "vigil.health-interval");
+          "VIGIL_SHUTDOWN_TIMEOUT", "vigil.shutdown-timeout");
 
   /**
    * Loads the settings.
@@ -72,14 +66,12 @@ public record Settings(
     int port = r.intIn("vigil.http.port", 0, 65_535);
     Path stateDir = Path.of(r.string("vigil.state-dir"));
     Duration shutdown = r.positiveDuration("vigil.shutdown-timeout");
-    int restartMax = r.intIn("vigil.restart-max", 0, 1_000);
-    Duration health = r.positiveDuration("vigil.health-interval");
     List<String> daemons =
         config.hasPath("vigil.profile.daemons") ? r.strings("vigil.profile.daemons") : List.of();
     if (!problems.isEmpty()) {
       throw new BadConfigException(problems);
     }
-    return new Settings(host, port, stateDir, shutdown, restartMax, health, daemons);
+    return new Settings(host, port, stateDir, shutdown, daemons);
   }
 
   private static Map<String, Object> environmentOverrides(Map<String, String> env) {

@@ -20,20 +20,20 @@ class SettingsTest {
     assertThat(s.httpPort()).isEqualTo(8790);
     assertThat(s.stateDir()).isEqualTo(Path.of(".vigil"));
     assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(s.restartMax()).isEqualTo(5);
-    assertThat(s.healthInterval()).isEqualTo(Duration.ofSeconds(30));
     assertThat(s.profileDaemons()).isEmpty();
   }
 
   @Test
   void profileThenUserFileThenEnvironment() throws Exception {
     Path profile = Files.writeString(dir.resolve("p.conf"),
-        "vigil { http.port = 9000, restart-max = 7, profile.daemons = [A, b] }");
+        "vigil { http.port = 9000, shutdown-timeout = 7s, profile.daemons = [A, b] }");
     Path user = Files.writeString(dir.resolve("u.conf"), "vigil { http.port = 9100 }");
-    Settings s = Settings.load(profile, user, Map.of("VIGIL_SHUTDOWN_TIMEOUT", "5s"));
+    Settings s = Settings.load(profile, user, Map.of("VIGIL_STATE_DIR", "/var/lib/vigil"));
     assertThat(s.httpPort()).isEqualTo(9100);
-    assertThat(s.restartMax()).isEqualTo(7);
-    assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(s.shutdownTimeout()).isEqualTo(Duration.ofSeconds(7));
+    assertThat(s.stateDir()).isEqualTo(Path.of("/var/lib/vigil"));
+    assertThat(Settings.load(profile, user, Map.of("VIGIL_SHUTDOWN_TIMEOUT", "5s")).shutdownTimeout())
+        .isEqualTo(Duration.ofSeconds(5));
     assertThat(s.profileDaemons()).containsExactly("A", "b");
 
     assertThat(Settings.load(profile, user, Map.of("VIGIL_HEALTH_PORT", "0")).httpPort()).isZero();
@@ -41,13 +41,13 @@ class SettingsTest {
 
   @Test
   void everyBadValueIsReportedWithKeyValueAndOrigin() throws Exception {
-    Path user = Files.writeString(dir.resolve("u.conf"), "vigil { restart-max = -1 }");
+    Path user = Files.writeString(dir.resolve("u.conf"), "vigil { shutdown-timeout = 0s }");
     assertThatThrownBy(
             () ->
                 Settings.load(
                     null,
                     user,
-                    Map.of("VIGIL_HEALTH_PORT", "99999", "VIGIL_HEALTH_INTERVAL", "soon")))
+                    Map.of("VIGIL_HEALTH_PORT", "99999")))
         .isInstanceOf(BadConfigException.class)
         .satisfies(
             e ->
@@ -55,9 +55,7 @@ class SettingsTest {
                     .containsExactlyInAnyOrder(
                         "vigil.http.port = \"99999\" (from environment variable VIGIL_HEALTH_PORT)"
                             + " must be between 0 and 65535",
-                        "vigil.restart-max = -1 (from " + originOf(user) + ") must be between 0 and 1000",
-                        "vigil.health-interval = \"soon\" (from environment variable"
-                            + " VIGIL_HEALTH_INTERVAL) is not a duration (e.g. 30s, 500ms, 2m)"));
+                        "vigil.shutdown-timeout = \"0s\" (from " + originOf(user) + ") must be positive"));
   }
 
   private static String originOf(Path file) {
