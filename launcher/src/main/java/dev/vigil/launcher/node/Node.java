@@ -105,11 +105,7 @@ public final class Node {
         started.get();
       } catch (Exception e) {
         Throwable cause = httpFailure.get() != null ? httpFailure.get() : e.getCause();
-        err.println(
-            "vigil: could not start profile "
-                + profileName
-                + ": "
-                + (cause == null ? e : cause.getMessage()));
+        err.println("vigil: could not start profile " + profileName + ": " + describe(cause, e));
         err.flush();
         shutdown();
         return 1;
@@ -129,6 +125,20 @@ public final class Node {
       Thread.currentThread().interrupt();
       return 1;
     }
+  }
+
+  /** "Failed to bind to /127.0.0.1:8790: Address already in use": the message and its causes. */
+  private static String describe(Throwable cause, Throwable fallback) {
+    if (cause == null) {
+      return String.valueOf(fallback);
+    }
+    StringBuilder text = new StringBuilder(String.valueOf(cause.getMessage()));
+    for (Throwable c = cause.getCause(); c != null && c != cause; c = c.getCause()) {
+      if (c.getMessage() != null && !text.toString().contains(c.getMessage())) {
+        text.append(": ").append(c.getMessage());
+      }
+    }
+    return text.toString();
   }
 
   private Map<DaemonType, DaemonSpec> catalog(StateDir state, String token, NodeInfo info) {
