@@ -158,6 +158,18 @@ class LauncherIT {
   }
 
   @Test
+  void aNodeThatCannotListenSaysWhyAndExits1(@TempDir Path otherState) throws Exception {
+    startNode("--all");
+    String port =
+        JSON.readTree(stateDir.resolve("node.json").toFile()).path("http_url").asText().replaceAll(".*:", "");
+    Run second = run(Map.of("VIGIL_STATE_DIR", otherState.toString(), "VIGIL_HEALTH_PORT", port), "--all");
+    assertThat(second.exit()).isEqualTo(1);
+    assertThat(second.err())
+        .contains("could not start profile standalone: Failed to bind to /127.0.0.1:" + port)
+        .contains("Address already in use");
+  }
+
+  @Test
   void aBadValueExits78NamingTheKeyTheValueAndItsSource() throws Exception {
     Run bad = run(Map.of("VIGIL_HEALTH_PORT", "eighty"), "--all");
     assertThat(bad.exit()).isEqualTo(78);
