@@ -25,13 +25,6 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "vigil",
     description = "Runs and controls a Vigil node: many supervised daemons in one JVM.",
-    subcommands = {
-      Cli.DaemonCommand.Start.class,
-      Cli.DaemonCommand.Stop.class,
-      Cli.DaemonCommand.Restart.class,
-      Cli.DaemonCommand.Reset.class,
-      Cli.Version.class
-    },
     sortOptions = false)
 public final class Cli implements Callable<Integer> {
   /** Exit code: some daemon is not running or unhealthy, or the node refused a request. */
@@ -227,75 +220,48 @@ public final class Cli implements Callable<Integer> {
     return NOT_OK;
   }
 
-  /** The one-daemon commands: clients of the running node's control API. */
-  abstract static class DaemonCommand implements Callable<Integer> {
-    @CommandLine.ParentCommand Cli parent;
+  @Command(name = "start", description = "Start a daemon of the running node.")
+  int start(@Parameters(paramLabel = "NAME", description = "The daemon (any case).") String name) {
+    return control(name, "start");
+  }
 
-    @Parameters(paramLabel = "NAME", description = "The daemon (any case).")
-    String name;
+  @Command(name = "stop", description = "Stop a daemon (and its dependents) of the running node.")
+  int stop(@Parameters(paramLabel = "NAME", description = "The daemon (any case).") String name) {
+    return control(name, "stop");
+  }
 
-    abstract String action();
+  @Command(name = "restart", description = "Restart a daemon of the running node.")
+  int restart(@Parameters(paramLabel = "NAME", description = "The daemon (any case).") String name) {
+    return control(name, "restart");
+  }
 
-    @Override
-    public Integer call() {
-      String daemon = name.toUpperCase(Locale.ROOT);
-      NodeClient.Response r = parent.client().post("/api/daemons/" + daemon + "/" + action());
-      switch (r.status()) {
-        case 202 -> {
-          parent.out.println(daemon + ": " + action() + " requested");
-          return 0;
-        }
-        case 401 -> parent.err.println("vigil: not authorised: the token does not match the node's");
-        case 404 -> {
-          parent.err.println("vigil: " + r.json().path("message").asText(r.body()));
-          return USAGE;
-        }
-        default -> parent.err.println("vigil: " + r.json().path("message").asText(r.body()));
-      }
-      return NOT_OK;
-    }
-
-    @Command(name = "start", description = "Start a daemon of the running node.")
-    static final class Start extends DaemonCommand {
-      @Override
-      String action() {
-        return "start";
-      }
-    }
-
-    @Command(name = "stop", description = "Stop a daemon of the running node.")
-    static final class Stop extends DaemonCommand {
-      @Override
-      String action() {
-        return "stop";
-      }
-    }
-
-    @Command(name = "restart", description = "Restart a daemon of the running node.")
-    static final class Restart extends DaemonCommand {
-      @Override
-      String action() {
-        return "restart";
-      }
-    }
-
-    @Command(name = "reset", description = "Clear a FAILED daemon of the running node.")
-    static final class Reset extends DaemonCommand {
-      @Override
-      String action() {
-        return "reset";
-      }
-    }
+  @Command(name = "reset", description = "Clear a FAILED daemon of the running node.")
+  int reset(@Parameters(paramLabel = "NAME", description = "The daemon (any case).") String name) {
+    return control(name, "reset");
   }
 
   @Command(name = "version", description = "Print the version.")
-  static final class Version implements Callable<Integer> {
-    @CommandLine.ParentCommand Cli parent;
+  int version() {
+    out.println("vigil " + Node.version());
+    return 0;
+  }
 
-    @Override
-    public Integer call() {
-      parent.out.println("vigil " + Node.version());
-      return 0;
+  /** One-daemon commands are clients of the running node's control API. */
+  private int control(String name, String action) {
+    String daemon = name.toUpperCase(Locale.ROOT);
+    NodeClient.Response r = client().post("/api/daemons/" + daemon + "/" + action);
+    switch (r.status()) {
+      case 202 -> {
+        out.println(daemon + ": " + action + " requested");
+        return 0;
+      }
+      case 401 -> err.println("vigil: not authorised: the token does not match the node's");
+      case 404 -> {
+        err.println("vigil: " + r.json().path("message").asText(r.body()));
+        return USAGE;
+      }
+      default -> err.println("vigil: " + r.json().path("message").asText(r.body()));
     }
+    return NOT_OK;
   }
 }
