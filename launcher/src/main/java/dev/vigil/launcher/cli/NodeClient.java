@@ -42,13 +42,13 @@ final class NodeClient {
     URI base;
     if (url != null) {
       base = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
-    } else if (env.containsKey("VIGIL_HTTP_HOST") || env.containsKey("VIGIL_HEALTH_PORT")) {
+    } else if (given(env, "VIGIL_HTTP_HOST") || given(env, "VIGIL_HEALTH_PORT")) {
       base =
           URI.create(
               "http://"
-                  + env.getOrDefault("VIGIL_HTTP_HOST", "127.0.0.1")
+                  + (given(env, "VIGIL_HTTP_HOST") ? env.get("VIGIL_HTTP_HOST").strip() : "127.0.0.1")
                   + ":"
-                  + env.getOrDefault("VIGIL_HEALTH_PORT", "8790"));
+                  + (given(env, "VIGIL_HEALTH_PORT") ? env.get("VIGIL_HEALTH_PORT").strip() : "8790"));
     } else {
       base =
           StateDir.readNode(stateDir)
@@ -67,6 +67,12 @@ final class NodeClient {
       token = StateDir.readToken(stateDir);
     }
     return new NodeClient(base, token);
+  }
+
+  /** Set, not blank, and not port 0 (which tells a node to pick a port, and so says nothing). */
+  private static boolean given(Map<String, String> env, String variable) {
+    String value = env.get(variable);
+    return value != null && !value.isBlank() && !value.strip().equals("0");
   }
 
   URI base() {
