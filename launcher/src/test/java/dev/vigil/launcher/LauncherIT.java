@@ -195,4 +195,53 @@ class LauncherIT {
     assertThat(none.exit()).isEqualTo(3);
     assertThat(none.err()).contains("vigil is not running: nothing answers at 127.0.0.1:9");
   }
+
+  @Test
+  void profilesListsTheRoleProfilesWithTheirDaemons() throws Exception {
+    Run text = run(Map.of(), "profiles");
+    assertThat(text.exit()).as(text.err()).isZero();
+    assertThat(text.out())
+        .contains("coordinator  ")
+        .contains("standalone   the embedded default")
+        .contains("worker       ")
+        .contains("always HEALTH_SERVER, DAEMON_WATCHDOG, EVENT_ROUTER");
+    Run json = run(Map.of(), "profiles", "--json");
+    assertThat(json.exit()).isZero();
+    assertThat(JSON.readTree(json.out()).path("profiles").findValuesAsText("name"))
+        .containsExactly("coordinator", "standalone", "worker");
+  }
+
+  @Test
+  void validateSaysOkForTheDefaultProfile() throws Exception {
+    Run ok = run(Map.of(), "validate");
+    assertThat(ok.exit()).as(ok.err()).isZero();
+    assertThat(ok.out())
+        .isEqualTo(
+            "configuration ok: profile standalone, daemons HEALTH_SERVER, DAEMON_WATCHDOG,"
+                + " EVENT_ROUTER (built-ins only)\n");
+    assertThat(run(Map.of(), "validate", "--profile", "worker").out())
+        .startsWith("configuration ok: profile worker,");
+  }
+
+  @Test
+  void validateRejectsAnUnknownDaemonWith78AndTheKnownOnes(@TempDir Path dir) throws Exception {
+    Path profile = Files.writeString(dir.resolve("mine.conf"), "vigil.profile.daemons = [NOPE]\n");
+    Run bad = run(Map.of(), "validate", "--profile-file", profile.toString());
+    assertThat(bad.exit()).isEqualTo(78);
+    assertThat(bad.out()).isEmpty();
+    assertThat(bad.err()).contains("unknown daemon 'NOPE' (known: HEALTH_SERVER)");
+  }
+
+  @Test
+  void validateShowConfigRedactsSecrets(@TempDir Path dir) throws Exception {
+    Path user = Files.writeString(dir.resolve("user.conf"), "vigil.test-token = \"abc\"\n");
+    Run shown = run(Map.of(), "validate", "--show-config", "--config", user.toString());
+    assertThat(shown.exit()).as(shown.err()).isZero();
+    assertThat(shown.out())
+        .startsWith("vigil {")
+        .contains("test-token=\"<redacted>\"")
+        .contains("state-dir=\"" + stateDir + "\"")
+        .doesNotContain("abc");
+    assertThat(shown.err()).contains("configuration ok: profile standalone");
+  }
 }

@@ -1,17 +1,25 @@
 package dev.vigil.launcher.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import dev.vigil.core.DaemonType;
 import dev.vigil.launcher.node.BadConfigException;
+import dev.vigil.launcher.node.DaemonNames;
 import dev.vigil.launcher.node.Node;
 import dev.vigil.launcher.node.Settings;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -150,15 +158,19 @@ public final class Cli implements Callable<Integer> {
     if (profileFile != null) {
       return profileFile;
     }
-    Path dir = env.containsKey("VIGIL_PROFILE_DIR")
-        ? Path.of(env.get("VIGIL_PROFILE_DIR"))
-        : home.resolve("profiles");
-    Path file = dir.resolve(profile + ".conf");
+    Path file = profileDir().resolve(profile + ".conf");
     if (!Files.isRegularFile(file)) {
       throw new BadConfigException(
           List.of("profile '" + profile + "' not found: no file " + file.toAbsolutePath()));
     }
     return file;
+  }
+
+  /** Where the role profiles are: {@code VIGIL_PROFILE_DIR}, else the installation's. */
+  private Path profileDir() {
+    return env.containsKey("VIGIL_PROFILE_DIR")
+        ? Path.of(env.get("VIGIL_PROFILE_DIR"))
+        : home.resolve("profiles");
   }
 
   NodeClient client() {
@@ -244,6 +256,166 @@ public final class Cli implements Callable<Integer> {
   int version() {
     out.println("vigil " + Node.version());
     return 0;
+  }
+
+  @Command(
+      name = "profiles",
+      description = "List the role profiles with their daemons and what each is for.")
+  int profiles(
+      @Option(names = "--json", description = "Print the list as one JSON document.")
+          boolean asJson)
+      throws IOException {
+    Path dir = profileDir();
+    if (!Files.isDirectory(dir)) {
+      throw new BadConfigException(
+          List.of("profile directory " + dir.toAbsolutePath() + " does not exist"));
+    }
+    List<Path> files;
+    try (Stream<Path> listing = Files.list(dir)) {
+      files =
+          listing
+              .filter(f -> f.getFileName().toString().endsWith(".conf") && Files.isRegularFile(f))
+              .sorted()
+              .toList();
+    }
+    List<String> problems = new ArrayList<>();
+    List<Map<String, Object>> listed = new ArrayList<>();
+    List<String> always = DaemonNames.ALWAYS.stream().map(DaemonType::name).toList();
+    for (Path file : files) {
+      String name = file.getFileName().toString().replaceFirst("\\.conf$", "");
+      List<String> own;
+      try {
+        // the profile alone, as --all would read it, without this process's environment
+        own = Settings.load(file, null, Map.of()).profileDaemons();
+      } catch (BadConfigException e) {
+        e.problems().forEach(p -> problems.add("profile " + name + ": " + p));
+        continue;
+      }
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("name", name);
+      entry.put("file", file.toAbsolutePath().normalize().toString());
+      entry.put("description", description(file, name));
+      entry.put("daemons", own);
+      entry.put("always", always);
+      listed.add(entry);
+    }
+    if (asJson) {
+      Map<String, Object> doc = new LinkedHashMap<>();
+      doc.put("directory", dir.toAbsolutePath().normalize().toString());
+      doc.put("profiles", listed);
+      out.println(new ObjectMapper().writeValueAsString(doc));
+    } else if (listed.isEmpty() && problems.isEmpty()) {
+      out.println("no profiles in " + dir.toAbsolutePath().normalize());
+    } else {
+      int width = listed.stream().mapToInt(e -> e.get("name").toString().length()).max().orElse(0);
+      for (Map<String, Object> e : listed) {
+        @SuppressWarnings("unchecked")
+        List<String> own = (List<String>) e.get("daemons");
+        String pad = " ".repeat(width - e.get("name").toString().length() + 2);
+        out.println(e.get("name") + pad + e.get("description"));
+        out.println(
+            " ".repeat(width + 2)
+                + "daemons: "
+                + (own.isEmpty() ? "none of its own" : String.join(", ", own))
+                + "; always "
+                + String.join(", ", always));
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new BadConfigException(problems);
+    }
+    return 0;
+  }
+
+  /** The first comment line of a profile file, without the comment mark and a leading "name:". */
+  private static String description(Path file, String name) throws IOException {
+    for (String line : Files.readAllLines(file)) {
+      String text = line.strip();
+      if (text.startsWith("#") || text.startsWith("//")) {
+        text = text.replaceFirst("^(#|//)+", "").strip();
+        if (text.startsWith(name + ":")) {
+          text = text.substring(name.length() + 1).strip();
+        }
+        if (!text.isEmpty()) {
+          return text;
+        }
+      }
+    }
+    return "";
+  }
+
+  @Command(
+      name = "validate",
+      description =
+          "Check the configuration --all would run with (profile, --config, environment) and the"
+              + " profile's daemon names, without running anything.")
+  int validate(
+      @Option(
+              names = "--show-config",
+              description = "Also print the effective vigil settings, secrets redacted.")
+          boolean showConfig,
+      @Option(names = "--profile", paramLabel = "P", description = "The role profile to check.")
+          String profileOption,
+      @Option(names = "--profile-file", paramLabel = "FILE", description = "A profile file.")
+          Path profileFileOption,
+      @Option(names = "--config", paramLabel = "FILE", description = "A HOCON file of settings.")
+          Path configOption) {
+    // given before or after the command name, they mean the same as for --all
+    if (profileOption != null) {
+      profile = profileOption;
+    }
+    if (profileFileOption != null) {
+      profileFile = profileFileOption;
+    }
+    if (configOption != null) {
+      config = configOption;
+    }
+    Config effective = Settings.effective(profilePath(), config, env);
+    List<String> problems = new ArrayList<>();
+    List<String> names;
+    try {
+      names = Settings.from(effective).profileDaemons();
+    } catch (BadConfigException e) {
+      problems.addAll(e.problems());
+      names = leniently(effective);
+    }
+    problems.addAll(DaemonNames.problems(names));
+    if (showConfig) {
+      out.print(Settings.render(effective));
+      out.flush();
+    }
+    if (!problems.isEmpty()) {
+      throw new BadConfigException(problems);
+    }
+    List<String> always = DaemonNames.ALWAYS.stream().map(DaemonType::name).toList();
+    List<String> own =
+        names.stream()
+            .map(n -> n.strip().toUpperCase(Locale.ROOT))
+            .filter(n -> !always.contains(n))
+            .distinct()
+            .toList();
+    String profileName = profileFile != null ? profileFile.getFileName().toString() : profile;
+    String verdict =
+        "configuration ok: profile "
+            + profileName
+            + ", daemons "
+            + (own.isEmpty()
+                ? String.join(", ", always) + " (built-ins only)"
+                : String.join(", ", own) + " + built-ins " + String.join(", ", always));
+    // with --show-config, stdout is the configuration alone
+    (showConfig ? err : out).println(verdict);
+    return 0;
+  }
+
+  /** The profile's daemon names when the settings have other problems; none if unreadable. */
+  private static List<String> leniently(Config effective) {
+    try {
+      return effective.hasPath("vigil.profile.daemons")
+          ? effective.getStringList("vigil.profile.daemons")
+          : List.of();
+    } catch (RuntimeException e) {
+      return List.of(); // already reported by Settings.from
+    }
   }
 
   /** One-daemon commands are clients of the running node's control API. */

@@ -13,11 +13,8 @@ import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -170,29 +167,7 @@ public final class Node {
 
   /** The profile's names, case-insensitively, as types; every unknown one is reported. */
   private static Set<DaemonType> resolve(List<String> names, Map<DaemonType, DaemonSpec> catalog) {
-    Set<DaemonType> types = new LinkedHashSet<>(List.of(HealthServerDaemon.HEALTH_SERVER));
-    List<String> problems = new ArrayList<>();
-    for (String name : names) {
-      String upper = name.strip().toUpperCase(Locale.ROOT);
-      DaemonType type = catalog.keySet().stream()
-          .filter(t -> t.name().equals(upper))
-          .findFirst()
-          .orElse(null);
-      if (type == null) {
-        problems.add(
-            "unknown daemon '"
-                + name
-                + "' (known: "
-                + String.join(", ", catalog.keySet().stream().map(DaemonType::name).sorted().toList())
-                + ")");
-      } else {
-        types.add(type);
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new BadConfigException(problems);
-    }
-    return types;
+    return DaemonNames.resolve(names, catalog.keySet());
   }
 
   private void installSignals() {

@@ -3,8 +3,14 @@ package dev.vigil.launcher.node;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigList;
+import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigResolveOptions;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import com.typesafe.config.ConfigValueType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +18,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * The node's settings, read once at start: built-in {@code reference.conf}, then the profile file,
@@ -48,6 +56,17 @@ public record Settings(
    * @throws BadConfigException naming every bad key at once
    */
   public static Settings load(Path profileFile, Path userFile, Map<String, String> env) {
+    return from(effective(profileFile, userFile, env));
+  }
+
+  /**
+   * The merged, resolved configuration {@link #load} reads its settings from: {@code
+   * reference.conf}, the profile file, {@code --config} and the environment, in that precedence.
+   * Values are not checked here; {@link #from} does that.
+   *
+   * @throws BadConfigException if a file is missing or not valid HOCON, or a substitution fails
+   */
+  public static Config effective(Path profileFile, Path userFile, Map<String, String> env) {
     List<String> problems = new ArrayList<>();
     Config config = ConfigFactory.parseMap(environmentOverrides(env), "environment");
     config = config.withFallback(parseFile(userFile, "--config", problems));
@@ -61,6 +80,16 @@ public record Settings(
     } catch (ConfigException e) {
       throw new BadConfigException(List.of(e.getMessage()));
     }
+    return config;
+  }
+
+  /**
+   * Reads and checks the settings in a configuration from {@link #effective}.
+   *
+   * @throws BadConfigException naming every bad key at once
+   */
+  public static Settings from(Config config) {
+    List<String> problems = new ArrayList<>();
     Reader r = new Reader(config, problems);
     String host = r.string("vigil.http.host");
     int port = r.intIn("vigil.http.port", 0, 65_535);
@@ -72,6 +101,77 @@ public record Settings(
       throw new BadConfigException(problems);
     }
     return new Settings(host, port, stateDir, shutdown, daemons);
+  }
+
+  /** Keys whose values are secrets: the last path element contains one of these words. */
+  private static final Pattern SECRET_KEY =
+      Pattern.compile("token|secret|password|key|credential", Pattern.CASE_INSENSITIVE);
+
+  /** The user information of a URL ({@code scheme://user:pass@host}). */
+  private static final Pattern URL_CREDENTIALS =
+      Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/?#@\\s]+@");
+
+  /** What a secret shows as. */
+  public static final String REDACTED = "<redacted>";
+
+  /**
+   * The {@code vigil} part of {@code config} as HOCON, each value with a comment saying where it
+   * came from, and secrets redacted ({@link #redacted}).
+   */
+  public static String render(Config config) {
+    ConfigObject vigil = redacted(config.withOnlyPath("vigil").root());
+    String text =
+        vigil.render(
+            ConfigRenderOptions.defaults()
+                .setJson(false)
+                .setComments(false)
+                .setOriginComments(true)
+                .setFormatted(true));
+    // the root's own origin comment ("merge of ...") says nothing; the built-in file's origin is a
+    // jar or class-path URL
+    return text.lines()
+            .dropWhile(line -> line.strip().startsWith("#"))
+            .collect(Collectors.joining("\n"))
+            .replaceAll("reference\\.conf @ (jar:|file:)\\S*?reference\\.conf", "reference.conf (built in)")
+            .stripTrailing()
+        + "\n";
+  }
+
+  /**
+   * {@code object} with every value under a secret-looking key (containing token, secret,
+   * password, key or credential, in any case) replaced by {@value #REDACTED}, and the credentials
+   * in URL strings ({@code user:pass@}) too; origins are kept.
+   */
+  public static ConfigObject redacted(ConfigObject object) {
+    ConfigObject result = object;
+    for (Map.Entry<String, ConfigValue> e : object.entrySet()) {
+      ConfigValue value = e.getValue();
+      ConfigValue replaced =
+          SECRET_KEY.matcher(e.getKey()).find()
+              ? ConfigValueFactory.fromAnyRef(REDACTED).withOrigin(value.origin())
+              : redacted(value);
+      result = result.withValue(e.getKey(), replaced);
+    }
+    return result;
+  }
+
+  private static ConfigValue redacted(ConfigValue value) {
+    return switch (value) {
+      case ConfigObject object -> redacted(object);
+      case ConfigList list ->
+          ConfigValueFactory.fromIterable(list.stream().map(Settings::redacted).toList())
+              .withOrigin(list.origin());
+      default -> {
+        if (value.valueType() == ConfigValueType.STRING) {
+          String text = (String) value.unwrapped();
+          String clean = URL_CREDENTIALS.matcher(text).replaceAll("$1" + REDACTED + "@");
+          yield clean.equals(text)
+              ? value
+              : ConfigValueFactory.fromAnyRef(clean).withOrigin(value.origin());
+        }
+        yield value;
+      }
+    };
   }
 
   private static Map<String, Object> environmentOverrides(Map<String, String> env) {
