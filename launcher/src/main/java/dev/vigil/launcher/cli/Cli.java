@@ -263,7 +263,9 @@ public final class Cli implements Callable<Integer> {
       description = "List the role profiles with their daemons and what each is for.")
   int profiles(
       @Option(names = "--json", description = "Print the list as one JSON document.")
-          boolean asJson)
+          boolean asJson,
+      @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+          boolean helpOnly)
       throws IOException {
     Path dir = profileDir();
     if (!Files.isDirectory(dir)) {
@@ -359,7 +361,9 @@ public final class Cli implements Callable<Integer> {
       @Option(names = "--profile-file", paramLabel = "FILE", description = "A profile file.")
           Path profileFileOption,
       @Option(names = "--config", paramLabel = "FILE", description = "A HOCON file of settings.")
-          Path configOption) {
+          Path configOption,
+      @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+          boolean helpOnly) {
     // given before or after the command name, they mean the same as for --all
     if (profileOption != null) {
       profile = profileOption;
