@@ -123,9 +123,6 @@ final class Cell {
             spec.critical());
   }
 
-  boolean isActive() {
-    return state.isActive();
-  }
 
   static void cancel(Scheduler.Cancellable timer) {
     if (timer != null) {

@@ -112,8 +112,4 @@ final class ControlLoop {
     closed = true;
     queue.add(POISON);
   }
-
-  boolean isClosed() {
-    return closed;
-  }
 }

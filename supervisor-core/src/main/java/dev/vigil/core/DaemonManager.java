@@ -165,7 +165,7 @@ public final class DaemonManager {
 
   /** The last accepted health of every daemon; never waits on a check. */
   public Map<DaemonType, HealthCheckResult> allHealth() {
-    return Map.copyOf(supervisor.allHealth());
+    return supervisor.allHealth();
   }
 
   /** The current view of {@code type}. */

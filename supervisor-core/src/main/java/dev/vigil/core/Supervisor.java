@@ -1179,7 +1179,7 @@ final class Supervisor {
     for (Cell c : cells.values()) {
       result.put(c.type, c.info.health());
     }
-    return result;
+    return Map.copyOf(result);
   }
 
   /** "1.5s", "30s", "250ms": short durations as operators read them. */
