@@ -364,16 +364,13 @@ public final class NodeHttpServer implements AutoCloseable {
     }
 
     /**
-     * Reads (and drops) the body, up to one byte over the limit: no endpoint takes a body yet, but
-     * reading it lets the connection be reused, and the limit keeps a client from streaming
-     * forever.
+     * Reads (and drops) the body, up to one byte over the limit, whatever length is declared: no
+     * endpoint takes a body yet, but reading it lets the connection be reused, the client gets
+     * its 413 instead of a reset while it is still sending, and the limit keeps a client from
+     * streaming forever.
      */
     private static boolean bodyFits(Request request) throws IOException {
-      long declared = request.getLength();
-      if (declared > MAX_BODY_BYTES) {
-        return false;
-      }
-      if (declared == 0) {
+      if (request.getLength() == 0) {
         return true;
       }
       try (InputStream in = Request.asInputStream(request)) {
