@@ -126,6 +126,13 @@ final class Supervisor {
     return cell;
   }
 
+  /** Runs {@code task} once the current message is done (at once if the loop has closed). */
+  private void afterThisMessage(Runnable task) {
+    if (!post(task)) {
+      task.run();
+    }
+  }
+
   private static final Scheduler.Cancellable ALREADY_POSTED = () -> false;
 
   /** Posts {@code message} after {@code delay}; a zero delay posts it now, skipping the timer. */
@@ -206,7 +213,7 @@ final class Supervisor {
         closure.add(c);
       }
     }
-    Completion completion = new Completion(closure.size(), done);
+    Completion completion = new Completion(closure.size(), done, this::afterThisMessage);
     for (Cell c : closure) {
       if (c.state == FAILED) {
         completion.settle(notRunning(c, "reset it first"));
@@ -246,7 +253,7 @@ final class Supervisor {
         restarted.add(c);
       }
     }
-    Completion completion = new Completion(set.size() + restarted.size(), done);
+    Completion completion = new Completion(set.size() + restarted.size(), done, this::afterThisMessage);
     for (Cell c : restarted) {
       c.attempt = 0;
       c.restartTimes = null;
@@ -295,8 +302,8 @@ final class Supervisor {
       startQueue.remove(c);
       c.queued = false;
     }
-    c.failRunningWaiters(() -> notRunning(c, why));
     c.publish();
+    c.failRunningWaiters(() -> notRunning(c, why));
   }
 
   private IllegalStateException notRunning(Cell c, String why) {
@@ -376,6 +383,7 @@ final class Supervisor {
   private void block(Cell c, Cell failed) {
     c.waitingOn = "waiting on " + failed.type + ": FAILED";
     c.firstStartPending = false;
+    c.publish();
     c.failRunningWaiters(
         () ->
             new IllegalStateException(
@@ -384,7 +392,6 @@ final class Supervisor {
                     + " to start, but it is waiting on "
                     + failed.type
                     + ", which is FAILED"));
-    c.publish();
     for (Cell d : c.dependents) {
       if (d.wanted && (d.state == STOPPED || d.state == BACKOFF)) {
         block(d, failed);
