@@ -75,6 +75,30 @@ public final class DaemonSpec {
     return new Builder(type, factory);
   }
 
+  /**
+   * A builder holding every value of this spec, to derive a changed copy (a composition root
+   * applying operator overrides to a module's spec, say). The factory and type stay.
+   */
+  public Builder toBuilder() {
+    Builder b = new Builder(type, factory);
+    b.category = category;
+    b.dependencies.addAll(dependencies);
+    b.dependencies.removeAll(bindsTo);
+    b.bindsTo.addAll(bindsTo);
+    b.restartPolicy = restartPolicy;
+    b.readiness = readiness;
+    b.startTimeout = startTimeout;
+    b.stopTimeout = stopTimeout;
+    b.healthInterval = healthInterval;
+    b.healthTimeout = healthTimeout;
+    b.failureThreshold = failureThreshold;
+    b.successThreshold = successThreshold;
+    b.watchdogTimeout = watchdogTimeout.orElse(null);
+    b.critical = critical;
+    b.config = config.orElse(null);
+    return b;
+  }
+
   private List<String> checkValues() {
     List<String> found = new ArrayList<>();
     String at = type + ": ";

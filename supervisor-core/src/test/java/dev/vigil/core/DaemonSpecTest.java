@@ -76,6 +76,35 @@ class DaemonSpecTest {
     assertThat(s.problems()).isEmpty();
   }
 
+  @Test
+  void toBuilderCopiesEveryValueAndLeavesTheOriginalAlone() {
+    DaemonSpec original =
+        spec(SYNC)
+            .category("data-sync")
+            .dependsOn(A)
+            .bindsTo(B)
+            .restartPolicy(RestartPolicy.of(RestartType.TRANSIENT))
+            .readiness(ReadinessMode.SIGNALLED)
+            .startTimeout(Duration.ofSeconds(7))
+            .stopTimeout(Duration.ofSeconds(3))
+            .health(Duration.ofSeconds(10), Duration.ofSeconds(2))
+            .healthThresholds(5, 2)
+            .watchdogTimeout(Duration.ofSeconds(20))
+            .critical(true)
+            .config("cfg")
+            .build();
+
+    DaemonSpec copy = original.toBuilder().build();
+    DaemonSpec changed = original.toBuilder().stopTimeout(Duration.ofSeconds(9)).dependsOn(C).build();
+
+    assertThat(copy).usingRecursiveComparison().isEqualTo(original);
+    assertThat(changed.stopTimeout()).isEqualTo(Duration.ofSeconds(9));
+    assertThat(changed.dependencies()).containsExactlyInAnyOrder(A, B, C);
+    assertThat(changed.bindsTo()).containsExactly(B);
+    assertThat(original.stopTimeout()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(original.dependencies()).containsExactlyInAnyOrder(A, B);
+  }
+
   // ---------------------------------------------------------------- dependencies
 
   @Test
