@@ -17,6 +17,15 @@ public final class Main {
   public static void main(String[] args) {
     PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
     PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+    // logback picks its appender by this variable when the first logger is made; any other value
+    // would leave every log line without an appender, so it is refused before that
+    String format = System.getenv("VIGIL_LOG_FORMAT");
+    if (format != null && !format.isBlank() && !format.equals("text") && !format.equals("json")) {
+      err.println("vigil: bad configuration:");
+      err.println(
+          "  VIGIL_LOG_FORMAT = \"" + format + "\" (from the environment) must be text or json");
+      System.exit(Cli.BAD_CONFIG);
+    }
     Path home = Path.of(System.getProperty("vigil.home", "."));
     System.exit(Cli.run(args, out, err, System.getenv(), home));
   }

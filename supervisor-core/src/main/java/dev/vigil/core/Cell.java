@@ -65,6 +65,7 @@ final class Cell {
   int consecutiveSuccesses;
   long healthCheckId;
   boolean checkInFlight;
+  Duration lastHealthCheckDuration; // of the last check that completed or timed out
 
   private ArrayDeque<Transition> history;
   List<Completion> runningWaiters;
@@ -120,7 +121,8 @@ final class Cell {
             Optional.ofNullable(state == DaemonState.BACKOFF ? nextRestartAt : null),
             Optional.ofNullable(state == DaemonState.BACKOFF ? currentBackoff : null),
             Optional.ofNullable(waitingOn),
-            spec.critical());
+            spec.critical(),
+            Optional.ofNullable(lastHealthCheckDuration));
   }
 
 

@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param currentBackoff the delay of the pending restart, while in BACKOFF
  * @param waitingOn why a requested start has not happened yet ("waiting on X: FAILED"), if it has not
  * @param critical whether the daemon is critical for the node's probes
+ * @param lastHealthCheckDuration how long the last completed health check took (a timed-out one
+ *     counts its timeout), if one has run
  */
 public record DaemonInfo(
     DaemonType type,
@@ -35,7 +37,8 @@ public record DaemonInfo(
     Optional<Instant> nextRestartAt,
     Optional<Duration> currentBackoff,
     Optional<String> waitingOn,
-    boolean critical) {
+    boolean critical,
+    Optional<Duration> lastHealthCheckDuration) {
 
   /** How long the current instance has been RUNNING at {@code now}, zero when it is not. */
   public Duration uptime(Instant now) {

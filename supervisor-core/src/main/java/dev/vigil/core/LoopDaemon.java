@@ -25,25 +25,25 @@ public abstract class LoopDaemon implements Daemon {
   public final void start(DaemonContext ctx) throws Exception {
     beforeLoop(ctx);
     loop =
-        Thread.ofVirtual()
-            .name(ctx.type().name() + "-loop")
-            .start(
-                () -> {
-                  try {
-                    run(ctx);
-                    if (!ctx.isStopping()) {
-                      ctx.complete();
-                    }
-                  } catch (InterruptedException e) {
-                    if (!ctx.isStopping()) {
-                      ctx.fail(e);
-                    }
-                  } catch (Throwable t) {
-                    if (!ctx.isStopping()) {
-                      ctx.fail(t);
-                    }
-                  }
-                });
+        DaemonThreads.start(
+            ctx.type(),
+            "loop",
+            () -> {
+              try {
+                run(ctx);
+                if (!ctx.isStopping()) {
+                  ctx.complete();
+                }
+              } catch (InterruptedException e) {
+                if (!ctx.isStopping()) {
+                  ctx.fail(e);
+                }
+              } catch (Throwable t) {
+                if (!ctx.isStopping()) {
+                  ctx.fail(t);
+                }
+              }
+            });
   }
 
   /** Interrupts the loop and waits for it to end; the manager bounds the wait by the stop timeout. */

@@ -82,7 +82,7 @@ public abstract class PollingDaemon implements Daemon {
       return;
     }
     // assign before starting, so a quick poll's own clean-up cannot run first
-    inFlight = Thread.ofVirtual().name(c.type().name() + "-poll").unstarted(() -> runPoll(c));
+    inFlight = DaemonThreads.unstarted(c.type(), "poll", () -> runPoll(c));
     inFlight.start();
   }
 

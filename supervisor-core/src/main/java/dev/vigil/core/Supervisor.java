@@ -415,16 +415,16 @@ final class Supervisor {
     InstanceContext previous = c.cleanupPending;
     c.cleanupPending = null;
     Thread t =
-        Thread.ofVirtual()
-            .name(c.type.name() + "-start")
-            .unstarted(
-                () -> {
-                  if (previous != null) {
-                    runStop(previous, true);
-                    Thread.interrupted(); // an interrupt meant for the old stop is not for us
-                  }
-                  runStart(ctx);
-                });
+        DaemonThreads.unstarted(
+            c.type,
+            "start",
+            () -> {
+              if (previous != null) {
+                runStop(previous, true);
+                Thread.interrupted(); // an interrupt meant for the old stop is not for us
+              }
+              runStart(ctx);
+            });
     ctx.startThread = t;
     t.start();
   }
@@ -580,7 +580,7 @@ final class Supervisor {
     afterSettled(c); // an immediate restart launched here runs the pending cleanup first
     if (c.cleanupPending == ctx) {
       c.cleanupPending = null;
-      Thread.ofVirtual().name(c.type.name() + "-stop").start(() -> runStop(ctx, true));
+      DaemonThreads.start(c.type, "stop", () -> runStop(ctx, true));
     }
   }
 
@@ -731,7 +731,7 @@ final class Supervisor {
    */
   private void stopInstance(Cell c, InstanceContext ctx, boolean interruptStart) {
     beginStop(c, ctx);
-    Thread.ofVirtual().name(c.type.name() + "-stop").start(() -> runStop(ctx, interruptStart));
+    DaemonThreads.start(c.type, "stop", () -> runStop(ctx, interruptStart));
   }
 
   /** The control loop's half of stopping an instance: from now on it is stopping, and timed. */
@@ -980,22 +980,25 @@ final class Supervisor {
     healthChecksRun.incrementAndGet();
     Daemon daemon = ctx.daemon;
     Thread checker =
-        Thread.ofVirtual()
-            .name(c.type.name() + "-health")
-            .start(
-                () -> {
-                  HealthCheckResult result;
-                  try {
-                    result = daemon.healthCheck();
-                    if (result == null) {
-                      result = HealthCheckResult.unhealthy("health check returned null");
-                    }
-                  } catch (Throwable t) {
-                    result = HealthCheckResult.unhealthy("health check threw " + describeThrown(t));
-                  }
-                  HealthCheckResult r = result;
-                  post(() -> onHealthResult(ctx, id, r));
-                });
+        DaemonThreads.start(
+            c.type,
+            "health",
+            () -> {
+              long began = System.nanoTime();
+              HealthCheckResult result;
+              try {
+                result = daemon.healthCheck();
+                if (result == null) {
+                  result = HealthCheckResult.unhealthy("health check returned null");
+                }
+              } catch (Throwable t) {
+                result = HealthCheckResult.unhealthy("health check threw " + describeThrown(t));
+              }
+              HealthCheckResult r = result;
+              // wall time of the check itself, not the manager's clock: it measures the daemon
+              Duration took = Duration.ofNanos(System.nanoTime() - began);
+              post(() -> onHealthResult(ctx, id, r, took));
+            });
     Duration timeout = c.spec.healthTimeout();
     c.checkTimeout =
         scheduler.schedule(
@@ -1011,7 +1014,8 @@ final class Supervisor {
                         ctx,
                         id,
                         HealthCheckResult.unhealthy(
-                            "health check did not answer within " + format(timeout)));
+                            "health check did not answer within " + format(timeout)),
+                        timeout);
                   });
               checker.interrupt();
             });
@@ -1021,7 +1025,8 @@ final class Supervisor {
     return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
   }
 
-  private void onHealthResult(InstanceContext ctx, long id, HealthCheckResult result) {
+  private void onHealthResult(
+      InstanceContext ctx, long id, HealthCheckResult result, Duration took) {
     Cell c = ctx.cell;
     if (id != c.healthCheckId || !c.checkInFlight) {
       return;
@@ -1032,6 +1037,8 @@ final class Supervisor {
     if (ctx != c.current || c.state != RUNNING) {
       return;
     }
+    c.lastHealthCheckDuration = took;
+    c.publish();
     HealthCheckResult previous = c.health;
     if (result.status() == HealthStatus.UNHEALTHY) {
       c.consecutiveSuccesses = 0;

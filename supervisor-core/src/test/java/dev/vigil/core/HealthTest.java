@@ -36,11 +36,14 @@ class HealthTest extends ManagerFixture {
     start("A");
     assertThat(manager.health(t("A")).status()).isEqualTo(HealthStatus.UNKNOWN);
     assertThat(manager.health(t("A")).message()).isEqualTo("not checked yet");
+    assertThat(manager.info(t("A")).lastHealthCheckDuration()).isEmpty();
 
     s.health = () -> HealthCheckResult.ok("all good");
     time.advance(INTERVAL);
     await().until(() -> manager.health(t("A")).message().equals("all good"));
     assertThat(manager.allHealth().get(t("A")).status()).isEqualTo(HealthStatus.HEALTHY);
+    assertThat(manager.info(t("A")).lastHealthCheckDuration())
+        .hasValueSatisfying(d -> assertThat(d).isPositive().isLessThan(TIMEOUT));
     assertThat(eventsOf(LifecycleEvent.HealthChanged.class, "A"))
         .singleElement()
         .satisfies(e -> assertThat(e.current().status()).isEqualTo(HealthStatus.HEALTHY));
@@ -70,6 +73,9 @@ class HealthTest extends ManagerFixture {
     assertThat(error.type()).isEqualTo(DaemonFault.class.getName());
     assertThat(error.message())
         .isEqualTo("HUNG failed 1 health checks in a row: health check did not answer within 2s");
+    assertThat(manager.info(t("HUNG")).lastHealthCheckDuration())
+        .as("a timed-out check counts its timeout")
+        .hasValue(TIMEOUT);
     assertThat(manager.health(t("HUNG")).status()).isEqualTo(HealthStatus.UNKNOWN);
     assertThat(eventsOf(LifecycleEvent.HealthChanged.class, "HUNG"))
         .extracting(e -> e.current().status())

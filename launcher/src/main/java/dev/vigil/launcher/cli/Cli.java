@@ -7,6 +7,7 @@ import dev.vigil.core.DaemonType;
 import dev.vigil.launcher.node.BadConfigException;
 import dev.vigil.launcher.node.DaemonNames;
 import dev.vigil.launcher.node.Node;
+import dev.vigil.launcher.node.Plugins;
 import dev.vigil.launcher.node.Settings;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -75,6 +76,13 @@ public final class Cli implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE", description = "A HOCON file of settings.")
   Path config;
+
+  @Option(
+      names = "--classpath",
+      split = ":",
+      paramLabel = "PATH",
+      description = "Jars or class directories of plug-in daemons (besides the installation's lib/).")
+  List<Path> classpath = new ArrayList<>();
 
   @Option(names = "--url", paramLabel = "URL", description = "The running node's HTTP address.")
   String url;
@@ -150,8 +158,14 @@ public final class Cli implements Callable<Integer> {
     }
     Settings settings = Settings.load(profilePath(), config, env);
     List<String> names = daemons != null ? daemons : settings.profileDaemons();
+    return prepare(settings).run(names);
+  }
+
+  /** A node of {@code settings}, its daemon catalog loaded and checked. */
+  private Node prepare(Settings settings) {
     String profileName = profileFile != null ? profileFile.getFileName().toString() : profile;
-    return Node.run(settings, profileName, names, out, err);
+    Plugins plugins = Plugins.of(classpath, home.resolve("lib"));
+    return Node.prepare(settings, plugins, env, profileName, out, err);
   }
 
   private Path profilePath() {
@@ -374,16 +388,17 @@ public final class Cli implements Callable<Integer> {
     if (configOption != null) {
       config = configOption;
     }
-    Config effective = Settings.effective(profilePath(), config, env);
+    Settings.Sources sources = Settings.sources(profilePath(), config, env);
     List<String> problems = new ArrayList<>();
-    List<String> names;
+    List<String> names = List.of();
     try {
-      names = Settings.from(effective).profileDaemons();
+      Settings settings = Settings.from(sources);
+      names = settings.profileDaemons();
+      prepare(settings).catalog().resolve(names);
     } catch (BadConfigException e) {
       problems.addAll(e.problems());
-      names = leniently(effective);
     }
-    problems.addAll(DaemonNames.problems(names));
+    Config effective = sources.merged();
     if (showConfig) {
       out.print(Settings.render(effective));
       out.flush();
@@ -409,17 +424,6 @@ public final class Cli implements Callable<Integer> {
     // with --show-config, stdout is the configuration alone
     (showConfig ? err : out).println(verdict);
     return 0;
-  }
-
-  /** The profile's daemon names when the settings have other problems; none if unreadable. */
-  private static List<String> leniently(Config effective) {
-    try {
-      return effective.hasPath("vigil.profile.daemons")
-          ? effective.getStringList("vigil.profile.daemons")
-          : List.of();
-    } catch (RuntimeException e) {
-      return List.of(); // already reported by Settings.from
-    }
   }
 
   /** One-daemon commands are clients of the running node's control API. */

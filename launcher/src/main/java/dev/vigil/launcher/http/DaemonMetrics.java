@@ -62,6 +62,10 @@ final class DaemonMetrics implements MultiCollector {
             "When the daemon last crashed; absent if it never has.");
     var backoff =
         gauge("vigil_daemon_backoff_seconds", "Delay of the pending restart; 0 outside BACKOFF.");
+    var checkDuration =
+        gauge(
+            "vigil_daemon_health_check_duration_seconds",
+            "How long the daemon's last health check took; absent before the first.");
 
     for (DaemonInfo d : snapshot.daemons().values()) {
       String name = d.type().name();
@@ -80,6 +84,8 @@ final class DaemonMetrics implements MultiCollector {
       d.lastFailureAt().ifPresent(t -> lastFailure.dataPoint(point(seconds(t), daemon)));
       double delay = d.currentBackoff().map(b -> b.toNanos() / 1e9).orElse(0.0);
       backoff.dataPoint(point(delay, daemon));
+      d.lastHealthCheckDuration()
+          .ifPresent(t -> checkDuration.dataPoint(point(t.toNanos() / 1e9, daemon)));
     }
 
     MetricSnapshots.Builder all =
@@ -90,7 +96,8 @@ final class DaemonMetrics implements MultiCollector {
             .metricSnapshot(restarts.build())
             .metricSnapshot(lastStart.build())
             .metricSnapshot(lastFailure.build())
-            .metricSnapshot(backoff.build());
+            .metricSnapshot(backoff.build())
+            .metricSnapshot(checkDuration.build());
     addEventBus(all, snapshot);
     all.metricSnapshot(
         InfoSnapshot.builder()

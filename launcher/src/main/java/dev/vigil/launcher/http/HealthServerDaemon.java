@@ -40,15 +40,22 @@ public final class HealthServerDaemon extends IdleDaemon {
    * @param token the bearer token of the control API
    * @param node who the node is
    * @param shutdownRequest what {@code POST /api/shutdown} runs, on a new thread
+   * @param extensions the daemons' metrics and the draining flag
    */
   public record Settings(
-      String host, int port, String token, NodeInfo node, Runnable shutdownRequest) {
+      String host,
+      int port,
+      String token,
+      NodeInfo node,
+      Runnable shutdownRequest,
+      NodeHttpServer.Extensions extensions) {
     /** Requires every field. */
     public Settings {
       Objects.requireNonNull(host, "host");
       Objects.requireNonNull(token, "token");
       Objects.requireNonNull(node, "node");
       Objects.requireNonNull(shutdownRequest, "shutdownRequest");
+      Objects.requireNonNull(extensions, "extensions");
     }
   }
 
@@ -77,8 +84,9 @@ public final class HealthServerDaemon extends IdleDaemon {
       NodeInfo node,
       Supplier<DaemonManager> manager,
       Runnable shutdownRequest,
+      NodeHttpServer.Extensions extensions,
       Consumer<URI> onListening) {
-    Settings settings = new Settings(host, port, token, node, shutdownRequest);
+    Settings settings = new Settings(host, port, token, node, shutdownRequest, extensions);
     Objects.requireNonNull(manager, "manager");
     Objects.requireNonNull(onListening, "onListening");
     return DaemonSpec.builder(
@@ -104,7 +112,8 @@ public final class HealthServerDaemon extends IdleDaemon {
             m,
             settings.node(),
             settings.token(),
-            settings.shutdownRequest());
+            settings.shutdownRequest(),
+            settings.extensions());
     onListening.accept(server.uri());
   }
 

@@ -8,6 +8,7 @@ import io.prometheus.metrics.config.EscapingScheme;
 import io.prometheus.metrics.expositionformats.ExpositionFormatWriter;
 import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -30,6 +31,7 @@ import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadFactory;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
@@ -100,6 +102,42 @@ public final class NodeHttpServer implements AutoCloseable {
       String token,
       Runnable shutdownRequest)
       throws IOException {
+    return start(host, port, manager, node, token, shutdownRequest, Extensions.NONE);
+  }
+
+  /**
+   * What a node adds to the server besides its manager: the daemons' own metrics, and whether it
+   * is draining before a shutdown (then {@code /ready} answers 503 whatever the daemons say).
+   *
+   * @param metrics collectors scraped on {@code /metrics} with the built-in ones
+   * @param draining true from the shutdown signal on
+   */
+  public record Extensions(List<MultiCollector> metrics, BooleanSupplier draining) {
+    /** Nothing added. */
+    public static final Extensions NONE = new Extensions(List.of(), () -> false);
+
+    /** Copies the list. */
+    public Extensions {
+      metrics = List.copyOf(metrics);
+      Objects.requireNonNull(draining, "draining");
+    }
+  }
+
+  /**
+   * As {@link #start(String, int, DaemonManager, NodeInfo, String, Runnable)}, with the node's
+   * {@link Extensions}.
+   *
+   * @throws IOException if the address cannot be bound
+   */
+  public static NodeHttpServer start(
+      String host,
+      int port,
+      DaemonManager manager,
+      NodeInfo node,
+      String token,
+      Runnable shutdownRequest,
+      Extensions extensions)
+      throws IOException {
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(manager, "manager");
     Objects.requireNonNull(node, "node");
@@ -132,8 +170,10 @@ public final class NodeHttpServer implements AutoCloseable {
     PrometheusRegistry registry = new PrometheusRegistry();
     JvmMetrics.builder().register(registry);
     registry.register(new DaemonMetrics(manager::snapshot, node.version()));
+    extensions.metrics().forEach(registry::register);
 
-    Routes routes = new Routes(manager, node, token, shutdownRequest, registry);
+    Routes routes =
+        new Routes(manager, node, token, shutdownRequest, registry, extensions.draining());
     server.setHandler(routes);
     server.setErrorHandler(new JsonErrors());
     try {
@@ -269,6 +309,7 @@ public final class NodeHttpServer implements AutoCloseable {
     private final byte[] tokenDigest;
     private final Runnable shutdownRequest;
     private final PrometheusRegistry registry;
+    private final BooleanSupplier draining;
     private final ExpositionFormats formats = ExpositionFormats.init();
     private final SortedSet<String> daemonNames; // sorted for error messages
     private final List<Route> routes;
@@ -279,8 +320,10 @@ public final class NodeHttpServer implements AutoCloseable {
         NodeInfo node,
         String token,
         Runnable shutdownRequest,
-        PrometheusRegistry registry) {
+        PrometheusRegistry registry,
+        BooleanSupplier draining) {
       this.manager = manager;
+      this.draining = draining;
       this.node = node;
       this.tokenDigest = sha256(token);
       this.shutdownRequest = shutdownRequest;
@@ -292,7 +335,7 @@ public final class NodeHttpServer implements AutoCloseable {
       this.routes =
           List.of(
               new Route("GET", "/health", false, (r, p) -> probe(manager.livenessProbe())),
-              new Route("GET", "/ready", false, (r, p) -> probe(manager.readinessProbe())),
+              new Route("GET", "/ready", false, (r, p) -> ready()),
               new Route("GET", "/status", false, (r, p) -> status()),
               new Route("GET", "/metrics", false, (r, p) -> metrics(r)),
               new Route("POST", CONTROL_PATH + "{name}/{action}", true, this::control),
@@ -393,6 +436,18 @@ public final class NodeHttpServer implements AutoCloseable {
      * A probe's answer. The probe's reasons start with the daemon's name ("X is FAILED: ..."), so
      * the failing daemons are read from them rather than from a second, later snapshot.
      */
+    /** Not ready while the node drains before a shutdown, else what the manager says. */
+    private Reply ready() {
+      if (draining.getAsBoolean()) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", "draining");
+        body.put("daemons", Map.of());
+        body.put("reasons", List.of("the node is shutting down"));
+        return Reply.json(503, body);
+      }
+      return probe(manager.readinessProbe());
+    }
+
     private Reply probe(ProbeResult result) {
       Map<String, String> daemons = new TreeMap<>();
       for (String reason : result.reasons()) {

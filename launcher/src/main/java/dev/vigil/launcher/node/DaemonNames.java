@@ -23,27 +23,24 @@ public final class DaemonNames {
           BuiltinDaemons.DAEMON_WATCHDOG,
           BuiltinDaemons.EVENT_ROUTER);
 
-  /**
-   * The names a profile may list: the types of {@code Node}'s catalog, which builds their specs
-   * only when it runs. Keep the two in step when a daemon joins the catalog.
-   */
-  public static final List<DaemonType> CATALOG = List.of(HealthServerDaemon.HEALTH_SERVER);
-
   private DaemonNames() {}
 
   /**
-   * The profile's names, case-insensitively, as types, after {@code HEALTH_SERVER}.
+   * The profile's names, case-insensitively, as types, after {@code HEALTH_SERVER}; the manager's
+   * own built-ins are accepted and left out, since every manager runs them anyway.
    *
+   * @param known every name a profile may list ({@link Catalog#types()})
    * @throws BadConfigException naming every unknown one with the known ones
    */
-  static Set<DaemonType> resolve(List<String> names, Collection<DaemonType> catalog) {
+  static Set<DaemonType> resolve(List<String> names, Collection<DaemonType> known) {
     Set<DaemonType> types = new LinkedHashSet<>(List.of(HealthServerDaemon.HEALTH_SERVER));
     List<String> problems = new ArrayList<>();
     for (String name : names) {
-      DaemonType type = find(name, catalog);
+      DaemonType type = find(name, known);
       if (type == null) {
-        problems.add(unknown(name, catalog));
-      } else {
+        problems.add(unknown(name, known));
+      } else if (!type.equals(BuiltinDaemons.DAEMON_WATCHDOG)
+          && !type.equals(BuiltinDaemons.EVENT_ROUTER)) {
         types.add(type);
       }
     }
@@ -51,20 +48,6 @@ public final class DaemonNames {
       throw new BadConfigException(problems);
     }
     return types;
-  }
-
-  /**
-   * What {@link Node} would say about {@code names}: one line per unknown name, none if all are
-   * known to {@link #CATALOG}.
-   */
-  public static List<String> problems(List<String> names) {
-    List<String> problems = new ArrayList<>();
-    for (String name : names) {
-      if (find(name, CATALOG) == null) {
-        problems.add(unknown(name, CATALOG));
-      }
-    }
-    return problems;
   }
 
   private static DaemonType find(String name, Collection<DaemonType> catalog) {

@@ -8,16 +8,20 @@ import dev.vigil.core.LifecycleEvent;
 import dev.vigil.core.Profile;
 import dev.vigil.core.ShutdownReport;
 import dev.vigil.launcher.http.HealthServerDaemon;
+import dev.vigil.launcher.http.NodeHttpServer;
 import dev.vigil.launcher.http.NodeInfo;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,18 +41,57 @@ public final class Node {
   private static final Logger log = LoggerFactory.getLogger(Node.class);
 
   private final Settings settings;
+  private final Catalog catalog;
   private final String profileName;
   private final PrintWriter out;
   private final PrintWriter err;
   private final AtomicBoolean stopping = new AtomicBoolean();
+  private final AtomicBoolean draining = new AtomicBoolean();
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicReference<DaemonManager> manager = new AtomicReference<>();
+  // what the modules' daemons listen on, published in node.json; written by their start threads
+  private final Map<String, URI> endpoints = new ConcurrentSkipListMap<>();
+  private final AtomicReference<Runnable> republish = new AtomicReference<>(() -> {});
 
-  private Node(Settings settings, String profileName, PrintWriter out, PrintWriter err) {
+  private Node(
+      Settings settings,
+      Plugins plugins,
+      Map<String, String> env,
+      String profileName,
+      PrintWriter out,
+      PrintWriter err) {
     this.settings = settings;
     this.profileName = profileName;
     this.out = out;
     this.err = err;
+    DaemonModule.Context context =
+        new DaemonModule.Context(
+            settings.stateDir().toAbsolutePath(),
+            Path.of("").toAbsolutePath(),
+            env,
+            this::endpoint);
+    this.catalog = Catalog.load(settings, Modules.all(), plugins, context);
+  }
+
+  /**
+   * A node with these settings, its catalog loaded and checked; nothing runs and nothing is
+   * written until {@link #run}.
+   *
+   * @throws BadConfigException naming every problem of the configuration at once
+   */
+  public static Node prepare(
+      Settings settings,
+      Plugins plugins,
+      Map<String, String> env,
+      String profileName,
+      PrintWriter out,
+      PrintWriter err) {
+    return new Node(settings, plugins, env, profileName, out, err);
+  }
+
+  /** Every daemon this node could run, its specs with the operator's overrides. */
+  public Catalog catalog() {
+    return catalog;
   }
 
   /** The version of this build, from the jar's manifest ("dev" when run from classes). */
@@ -58,18 +101,14 @@ public final class Node {
   }
 
   /**
-   * Runs a node in the foreground until it is stopped.
+   * Runs the node in the foreground until it is stopped.
    *
    * @param names the daemons to run (any case); their dependencies come along
    * @return the exit code: 0 after a clean stop, 1 if the daemons could not be started
-   * @throws BadConfigException for unknown daemon names
+   * @throws BadConfigException for unknown daemon names, before anything is written
    */
-  public static int run(
-      Settings settings, String profileName, List<String> names, PrintWriter out, PrintWriter err) {
-    return new Node(settings, profileName, out, err).run(names);
-  }
-
-  private int run(List<String> names) {
+  public int run(List<String> names) {
+    Set<DaemonType> wanted = catalog.resolve(names);
     try (StateDir state = StateDir.acquire(settings.stateDir())) {
       String token = state.writeNewToken();
       NodeInfo info =
@@ -80,9 +119,10 @@ public final class Node {
               Instant.now(),
               version(),
               null);
-      Map<DaemonType, DaemonSpec> catalog = catalog(state, token, info);
-      Set<DaemonType> wanted = resolve(names, catalog);
-      DaemonRegistry registry = DaemonRegistry.of(catalog.values());
+      Map<DaemonType, DaemonSpec> specs = new LinkedHashMap<>(catalog.specs());
+      DaemonSpec http = httpServer(state, token, info);
+      specs.put(http.type(), http);
+      DaemonRegistry registry = DaemonRegistry.of(specs.values());
       DaemonManager m = DaemonManager.builder(registry).build();
       manager.set(m);
       installSignals();
@@ -138,9 +178,8 @@ public final class Node {
     return text.toString();
   }
 
-  private Map<DaemonType, DaemonSpec> catalog(StateDir state, String token, NodeInfo info) {
-    Map<DaemonType, DaemonSpec> catalog = new LinkedHashMap<>();
-    DaemonSpec http =
+  private DaemonSpec httpServer(StateDir state, String token, NodeInfo info) {
+    return catalog.withOverrides(
         HealthServerDaemon.spec(
             settings.httpHost(),
             settings.httpPort(),
@@ -148,26 +187,31 @@ public final class Node {
             info,
             manager::get,
             this::requestShutdown,
-            uri -> written(state, info, uri));
-    catalog.put(http.type(), http);
-    return catalog;
+            new NodeHttpServer.Extensions(catalog.metrics(), draining::get),
+            uri -> {
+              republish.set(() -> written(state, info, uri));
+              republish.get().run();
+              out.println(
+                  "vigil: HTTP on " + uri + "; state directory " + state.path().toAbsolutePath());
+              out.flush();
+            }));
   }
 
-  private void written(StateDir state, NodeInfo info, URI uri) {
+  /** A module's daemon listens at {@code uri}: node.json says so from now on. */
+  private void endpoint(String name, URI uri) {
+    endpoints.put(name, uri);
+    republish.get().run();
+  }
+
+  private synchronized void written(StateDir state, NodeInfo info, URI uri) {
     Map<String, Object> node = new LinkedHashMap<>();
     node.put("pid", info.pid());
     node.put("http_url", uri.toString());
+    endpoints.forEach((name, address) -> node.put(name, address.toString()));
     node.put("profile", info.profile());
     node.put("started_at", info.startedAt().toString());
     node.put("version", info.version());
     state.writeNode(node);
-    out.println("vigil: HTTP on " + uri + "; state directory " + state.path().toAbsolutePath());
-    out.flush();
-  }
-
-  /** The profile's names, case-insensitively, as types; every unknown one is reported. */
-  private static Set<DaemonType> resolve(List<String> names, Map<DaemonType, DaemonSpec> catalog) {
-    return DaemonNames.resolve(names, catalog.keySet());
   }
 
   private void installSignals() {
@@ -189,8 +233,58 @@ public final class Node {
   /** Shuts the node down once, on its own thread; the foreground run then returns. */
   private void requestShutdown() {
     if (stopping.compareAndSet(false, true)) {
-      Thread.ofPlatform().name("vigil-shutdown").start(this::shutdown);
+      Thread.ofPlatform().name("vigil-shutdown").start(this::drainThenShutdown);
     }
+  }
+
+  /** Readiness turns 503 at once; the daemons stop after the drain period. */
+  private void drainThenShutdown() {
+    draining.set(true);
+    Duration drain = settings.drain();
+    if (drain.isPositive()) {
+      err.println("vigil: draining for " + drain.toSeconds() + " s (/ready answers 503)");
+      err.flush();
+      try {
+        Thread.sleep(drain); // the drain period is wall time by definition: load balancers poll
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    shutdown();
+  }
+
+  /**
+   * The whole shutdown's deadline: along the longest dependency chain, the sum of the stop
+   * timeouts, since a daemon stops only once its dependents have.
+   */
+  static Duration deadline(DaemonRegistry registry) {
+    Map<DaemonType, Duration> longest = new HashMap<>();
+    Duration worst = Duration.ZERO;
+    for (DaemonType type : registry.types()) {
+      Duration d = chain(type, registry, longest);
+      worst = d.compareTo(worst) > 0 ? d : worst;
+    }
+    return worst.isZero() ? Duration.ofSeconds(1) : worst;
+  }
+
+  private static Duration chain(
+      DaemonType type, DaemonRegistry registry, Map<DaemonType, Duration> memo) {
+    Duration known = memo.get(type);
+    if (known != null) {
+      return known;
+    }
+    DaemonSpec spec = registry.spec(type).orElse(null);
+    if (spec == null) {
+      return Duration.ZERO; // a dependency the registry does not hold: validation reports it
+    }
+    Duration below = Duration.ZERO;
+    for (DaemonType dependency : spec.dependencies()) {
+      Duration d = chain(dependency, registry, memo);
+      below = d.compareTo(below) > 0 ? d : below;
+    }
+    Duration total = below.plus(spec.stopTimeout());
+    memo.put(type, total);
+    return total;
   }
 
   private void shutdown() {
@@ -198,7 +292,8 @@ public final class Node {
     DaemonManager m = manager.get();
     try {
       if (m != null) {
-        Duration timeout = settings.shutdownTimeout();
+        // each daemon gets its stop timeout, level by level in reverse dependency order
+        Duration timeout = deadline(m.registry());
         ShutdownReport report = m.shutdown(timeout).get(timeout.toSeconds() + 10, TimeUnit.SECONDS);
         if (report.clean()) {
           err.println("vigil: stopped " + report.stopped().size() + " daemons");

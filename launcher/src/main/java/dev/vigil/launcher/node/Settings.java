@@ -18,34 +18,49 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * The node's settings, read once at start: built-in {@code reference.conf}, then the profile file,
- * then {@code --config}, then environment variables. Every bad value is reported with its key, the
- * value, where it came from and why ({@link BadConfigException}).
+ * The node's settings, read once at start: the built-in {@code reference.conf} files (the
+ * launcher's and each daemon module's), then the profile file, then {@code --config}, then
+ * environment variables. Every bad value is reported with its key, the value, where it came from
+ * and why ({@link BadConfigException}).
  *
  * @param httpHost the address the HTTP server binds
  * @param httpPort its port; 0 picks a free one
  * @param stateDir where node.json, the token and the lock live
- * @param shutdownTimeout the overall shutdown deadline
+ * @param shutdownTimeout how long each daemon may take to stop
+ * @param drain how long {@code /ready} answers 503 after a shutdown signal before daemons stop
+ * @param restartMax the restarts a daemon gets before FAILED, unless its spec or block says
+ * @param healthInterval how often health checks run, unless a daemon's spec or block says
  * @param profileDaemons the daemon names the profile lists
+ * @param sources the configuration these were read from, for the daemons' own settings
  */
 public record Settings(
     String httpHost,
     int httpPort,
     Path stateDir,
     Duration shutdownTimeout,
-    List<String> profileDaemons) {
+    Duration drain,
+    int restartMax,
+    Duration healthInterval,
+    List<String> profileDaemons,
+    Sources sources) {
 
-  /** Environment variables and the keys they set; they win over every file. */
-  static final Map<String, String> ENVIRONMENT =
-      Map.of(
-          "VIGIL_HTTP_HOST", "vigil.http.host",
-          "VIGIL_HEALTH_PORT", "vigil.http.port",
-          "VIGIL_STATE_DIR", "vigil.state-dir",
-          "VIGIL_SHUTDOWN_TIMEOUT", "vigil.shutdown-timeout");
+  /** Where the variables that set keys are declared, in each module's {@code reference.conf}. */
+  static final String ENVIRONMENT_PATH = "vigil.environment";
+
+  /**
+   * The layers of configuration a node reads.
+   *
+   * @param reference every {@code reference.conf} on the class path, merged
+   * @param given the profile file, {@code --config} and the environment, merged without the
+   *     reference (what an operator wrote: checked for unknown keys)
+   * @param merged all of them, resolved: what settings are read from
+   */
+  public record Sources(Config reference, Config given, Config merged) {}
 
   /**
    * Loads the settings.
@@ -56,51 +71,87 @@ public record Settings(
    * @throws BadConfigException naming every bad key at once
    */
   public static Settings load(Path profileFile, Path userFile, Map<String, String> env) {
-    return from(effective(profileFile, userFile, env));
+    return from(sources(profileFile, userFile, env));
   }
 
   /**
-   * The merged, resolved configuration {@link #load} reads its settings from: {@code
-   * reference.conf}, the profile file, {@code --config} and the environment, in that precedence.
-   * Values are not checked here; {@link #from} does that.
+   * The merged, resolved configuration {@link #load} reads its settings from. Values are not
+   * checked here; {@link #from} does that.
    *
    * @throws BadConfigException if a file is missing or not valid HOCON, or a substitution fails
    */
   public static Config effective(Path profileFile, Path userFile, Map<String, String> env) {
+    return sources(profileFile, userFile, env).merged();
+  }
+
+  /**
+   * Reads the layers: {@code reference.conf}, the profile file, {@code --config} and the
+   * environment, in that precedence.
+   *
+   * @throws BadConfigException if a file is missing or not valid HOCON, or a substitution fails
+   */
+  public static Sources sources(Path profileFile, Path userFile, Map<String, String> env) {
     List<String> problems = new ArrayList<>();
-    Config config = ConfigFactory.parseMap(environmentOverrides(env), "environment");
-    config = config.withFallback(parseFile(userFile, "--config", problems));
-    config = config.withFallback(parseFile(profileFile, "profile", problems));
-    config = config.withFallback(ConfigFactory.defaultReference(Settings.class.getClassLoader()));
+    // the reference files alone: defaultReference() would let -Dvigil.* system properties in too
+    Config reference =
+        ConfigFactory.parseResources(Settings.class.getClassLoader(), "reference.conf").resolve();
+    Config given = ConfigFactory.parseMap(environmentOverrides(reference, env), "environment");
+    given = given.withFallback(parseFile(userFile, "--config", problems));
+    given = given.withFallback(parseFile(profileFile, "profile", problems));
     if (!problems.isEmpty()) {
       throw new BadConfigException(problems);
     }
     try {
-      config = config.resolve(ConfigResolveOptions.defaults());
+      Config merged = given.withFallback(reference).resolve(ConfigResolveOptions.defaults());
+      return new Sources(reference, given, merged);
     } catch (ConfigException e) {
       throw new BadConfigException(List.of(e.getMessage()));
     }
-    return config;
   }
 
   /**
-   * Reads and checks the settings in a configuration from {@link #effective}.
+   * The environment variables that set keys, and their keys, as the {@code reference.conf} files
+   * declare them under {@value #ENVIRONMENT_PATH}.
+   */
+  public static Map<String, String> environment(Config reference) {
+    Map<String, String> variables = new TreeMap<>();
+    if (reference.hasPath(ENVIRONMENT_PATH)) {
+      reference
+          .getConfig(ENVIRONMENT_PATH)
+          .entrySet()
+          .forEach(e -> variables.put(e.getKey(), String.valueOf(e.getValue().unwrapped())));
+    }
+    return variables;
+  }
+
+  /**
+   * Reads and checks the settings in {@code sources}.
    *
    * @throws BadConfigException naming every bad key at once
    */
-  public static Settings from(Config config) {
+  public static Settings from(Sources sources) {
+    Config config = sources.merged();
     List<String> problems = new ArrayList<>();
-    Reader r = new Reader(config, problems);
+    Reader r = new Reader(config, problems, environment(sources.reference()));
     String host = r.string("vigil.http.host");
     int port = r.intIn("vigil.http.port", 0, 65_535);
     Path stateDir = Path.of(r.string("vigil.state-dir"));
     Duration shutdown = r.positiveDuration("vigil.shutdown-timeout");
+    Duration drain = Duration.ofSeconds(r.intIn("vigil.drain-seconds", 0, 3_600));
+    int restartMax = r.intIn("vigil.restart-max", 0, 1_000);
+    Duration healthInterval = r.positiveDuration("vigil.health-interval");
     List<String> daemons =
         config.hasPath("vigil.profile.daemons") ? r.strings("vigil.profile.daemons") : List.of();
     if (!problems.isEmpty()) {
       throw new BadConfigException(problems);
     }
-    return new Settings(host, port, stateDir, shutdown, daemons);
+    return new Settings(
+        host, port, stateDir, shutdown, drain, restartMax, healthInterval, daemons, sources);
+  }
+
+  /** The merged configuration, for the daemons' own settings. */
+  public Config config() {
+    return sources.merged();
   }
 
   /** Keys whose values are secrets: the last path element contains one of these words. */
@@ -119,7 +170,8 @@ public record Settings(
    * came from, and secrets redacted ({@link #redacted}).
    */
   public static String render(Config config) {
-    ConfigObject vigil = redacted(config.withOnlyPath("vigil").root());
+    ConfigObject vigil =
+        redacted(config.withOnlyPath("vigil").withoutPath(ENVIRONMENT_PATH).root());
     String text =
         vigil.render(
             ConfigRenderOptions.defaults()
@@ -174,15 +226,28 @@ public record Settings(
     };
   }
 
-  private static Map<String, Object> environmentOverrides(Map<String, String> env) {
+  /** Durations in the built-in files: a number and a unit ({@code 30s}, {@code 500ms}). */
+  private static final Pattern DURATION = Pattern.compile("\\d+(\\.\\d+)?\\s*[a-zA-Z]+");
+
+  private static Map<String, Object> environmentOverrides(
+      Config reference, Map<String, String> env) {
     Map<String, Object> overrides = new LinkedHashMap<>();
-    ENVIRONMENT.forEach(
-        (variable, key) -> {
-          String value = env.get(variable);
-          if (value != null && !value.isBlank()) {
-            overrides.put(key, value.strip());
-          }
-        });
+    environment(reference)
+        .forEach(
+            (variable, key) -> {
+              String value = env.get(variable);
+              if (value == null || value.isBlank()) {
+                return;
+              }
+              value = value.strip();
+              // HOCON reads a bare number as milliseconds; from a variable it means seconds
+              if (value.matches("\\d+")
+                  && reference.hasPath(key)
+                  && DURATION.matcher(String.valueOf(reference.getValue(key).unwrapped())).matches()) {
+                value = value + "s";
+              }
+              overrides.put(key, value);
+            });
     return overrides;
   }
 
@@ -204,7 +269,7 @@ public record Settings(
   }
 
   /** Reads typed values, turning each failure into one problem line. */
-  private record Reader(Config config, List<String> problems) {
+  private record Reader(Config config, List<String> problems, Map<String, String> environment) {
     String string(String key) {
       try {
         return config.getString(key);
@@ -272,7 +337,7 @@ public record Settings(
 
     private String originOf(String key) {
       String description = config.getValue(key).origin().description();
-      for (Map.Entry<String, String> e : ENVIRONMENT.entrySet()) {
+      for (Map.Entry<String, String> e : environment.entrySet()) {
         if (e.getValue().equals(key) && description.contains("environment")) {
           return "environment variable " + e.getKey();
         }

@@ -104,24 +104,60 @@ class ProfilesAndValidateTest {
 
   @Test
   void validateReportsEveryProblemAtOnce() throws Exception {
-    Path p = Files.writeString(home.resolve("p.conf"), "vigil.profile.daemons = [A, health_server, b]\n");
-    Result r = vigil(Map.of("VIGIL_HEALTH_PORT", "x"), "validate", "--profile-file", p.toString());
+    Path p =
+        Files.writeString(
+            home.resolve("p.conf"),
+            """
+            vigil.http.prot = 9000
+            vigil.daemons.HEALTH_SERVER { stop-timeout = soon, colour = blue }
+            vigil.daemons.FLAKY { class = "dev.vigil.launcher.plugins.NotADaemon" }
+            """);
+    Result r = vigil(Map.of(), "validate", "--profile-file", p.toString());
     assertThat(r.exit()).isEqualTo(78);
     assertThat(r.out()).isEmpty();
     assertThat(r.err())
-        .contains("vigil.http.port = \"x\" (from environment variable VIGIL_HEALTH_PORT)")
-        .contains("unknown daemon 'A' (known: HEALTH_SERVER)")
-        .contains("unknown daemon 'b' (known: HEALTH_SERVER)");
+        .contains("vigil.http.prot = 9000 (from " + p + ": 1) is not a key vigil knows")
+        .contains("known under vigil.http: host, port")
+        .contains(
+            "vigil.daemons.HEALTH_SERVER.stop-timeout = \"soon\" (from "
+                + p
+                + ": 2) is not a duration")
+        .contains("vigil.daemons.HEALTH_SERVER.colour = \"blue\" (from " + p + ": 2) is not a key of"
+            + " HEALTH_SERVER")
+        .contains(
+            "vigil.daemons.FLAKY.class = \"dev.vigil.launcher.plugins.NotADaemon\" (from "
+                + p
+                + ": 3): dev.vigil.launcher.plugins.NotADaemon does not implement"
+                + " dev.vigil.core.Daemon");
+  }
+
+  @Test
+  void validateNamesEveryUnknownDaemonWithTheKnownOnes() throws Exception {
+    Path p = Files.writeString(home.resolve("p.conf"), "vigil.profile.daemons = [A, event_router, b]\n");
+    Result r = vigil(Map.of(), "validate", "--profile-file", p.toString());
+    assertThat(r.exit()).isEqualTo(78);
+    assertThat(r.err())
+        .contains("unknown daemon 'A' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER)")
+        .contains("unknown daemon 'b' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER)")
+        .doesNotContain("event_router'");
   }
 
   @Test
   void showConfigPutsTheConfigAloneOnStdout() throws Exception {
     Files.writeString(profiles().resolve("standalone.conf"), "vigil.profile.daemons = []\n");
-    Path user = Files.writeString(home.resolve("u.conf"), "vigil.test-token = \"abc\"\n");
+    Path user =
+        Files.writeString(
+            home.resolve("u.conf"),
+            """
+            vigil.daemons.FLAKY {
+              class = "dev.vigil.launcher.plugins.CrashOnRequestDaemon"
+              settings { trigger-file = "/tmp/x", api-token = "abc" }
+            }
+            """);
     Result r = vigil(Map.of(), "validate", "--show-config", "--config", user.toString());
     assertThat(r.exit()).as(r.err()).isZero();
     assertThat(r.out()).startsWith("vigil {").endsWith("}\n").doesNotContain("abc", "configuration ok");
-    assertThat(r.out()).contains("test-token=\"<redacted>\"");
+    assertThat(r.out()).contains("api-token=\"<redacted>\"").contains("trigger-file=\"/tmp/x\"");
     assertThat(r.err()).startsWith("configuration ok: profile standalone");
   }
 }

@@ -44,7 +44,8 @@ class DaemonMetricsTest {
             Optional.of(NOW.plusMillis(1500)),
             Optional.of(Duration.ofMillis(1500)),
             Optional.empty(),
-            false);
+            false,
+            Optional.empty());
     DaemonInfo router =
         new DaemonInfo(
             BuiltinDaemons.EVENT_ROUTER,
@@ -70,7 +71,8 @@ class DaemonMetricsTest {
             Optional.empty(),
             Optional.empty(),
             Optional.empty(),
-            false);
+            false,
+            Optional.of(Duration.ofMillis(250)));
     var daemons =
         new TreeMap<DaemonType, DaemonInfo>(Map.of(POLLER, poller, router.type(), router));
     ManagerSnapshot snapshot = new ManagerSnapshot(NOW, daemons, false);
@@ -92,6 +94,9 @@ class DaemonMetricsTest {
         .containsEntry(
             "vigil_daemon_last_start_timestamp_seconds{daemon=\"EVENT_ROUTER\"}",
             (double) NOW.minusSeconds(60).getEpochSecond())
+        .containsEntry(
+            "vigil_daemon_health_check_duration_seconds{daemon=\"EVENT_ROUTER\"}", 0.25)
+        .doesNotContainKey("vigil_daemon_health_check_duration_seconds{daemon=\"POLLER\"}")
         .containsEntry("vigil_event_bus_dropped_total", 5.0)
         .containsEntry("vigil_event_bus_subscriber_failures_total", 1.0)
         .containsEntry("vigil_event_bus_subscribers", 2.0)
@@ -114,7 +119,8 @@ class DaemonMetricsTest {
             Optional.empty(),
             Optional.empty(),
             Optional.empty(),
-            false);
+            false,
+            Optional.empty());
     var daemons = new TreeMap<DaemonType, DaemonInfo>(Map.of(router.type(), router));
 
     Map<String, Double> samples =

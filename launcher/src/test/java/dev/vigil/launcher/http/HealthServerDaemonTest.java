@@ -98,7 +98,14 @@ class HealthServerDaemonTest {
 
   private DaemonSpec spec() {
     return HealthServerDaemon.spec(
-        "127.0.0.1", 0, "secret", NODE, manager::get, () -> {}, listening::add);
+        "127.0.0.1",
+        0,
+        "secret",
+        NODE,
+        manager::get,
+        () -> {},
+        NodeHttpServer.Extensions.NONE,
+        listening::add);
   }
 
   private HttpResponse<String> get(URI base, String path) throws Exception {
