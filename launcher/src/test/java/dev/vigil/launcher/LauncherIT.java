@@ -23,6 +23,8 @@ class LauncherIT {
   private static final Path JAR = Path.of("target/vigil.jar");
   private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
   private static final ObjectMapper JSON = new ObjectMapper();
+  /** The jar of test plug-in daemons the build makes (failsafe passes its path). */
+  private static final String PLUGINS = System.getProperty("vigil.testPlugins");
 
   @TempDir Path stateDir;
   private final List<Process> nodes = new ArrayList<>();
@@ -65,7 +67,11 @@ class LauncherIT {
   }
 
   private Process startNode(String... args) throws IOException {
-    ProcessBuilder pb = vigil(Map.of(), args);
+    return startNode(Map.of(), args);
+  }
+
+  private Process startNode(Map<String, String> env, String... args) throws IOException {
+    ProcessBuilder pb = vigil(env, args);
     pb.redirectErrorStream(true);
     pb.redirectOutput(stateDir.resolveSibling(stateDir.getFileName() + "-node.log").toFile());
     Process node = pb.start();
@@ -184,7 +190,9 @@ class LauncherIT {
   void unknownDaemonsExit78WithTheKnownOnes() throws Exception {
     Run bad = run(Map.of(), "--daemons", "NOPE");
     assertThat(bad.exit()).isEqualTo(78);
-    assertThat(bad.err()).contains("unknown daemon 'NOPE' (known: HEALTH_SERVER)");
+    assertThat(bad.err())
+        .contains("unknown daemon 'NOPE' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER)");
+    assertThat(stateDir).as("nothing is written for a node that cannot run").isEmptyDirectory();
   }
 
   @Test
@@ -229,19 +237,111 @@ class LauncherIT {
     Run bad = run(Map.of(), "validate", "--profile-file", profile.toString());
     assertThat(bad.exit()).isEqualTo(78);
     assertThat(bad.out()).isEmpty();
-    assertThat(bad.err()).contains("unknown daemon 'NOPE' (known: HEALTH_SERVER)");
+    assertThat(bad.err())
+        .contains("unknown daemon 'NOPE' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER)");
   }
 
   @Test
   void validateShowConfigRedactsSecrets(@TempDir Path dir) throws Exception {
-    Path user = Files.writeString(dir.resolve("user.conf"), "vigil.test-token = \"abc\"\n");
-    Run shown = run(Map.of(), "validate", "--show-config", "--config", user.toString());
+    Path user =
+        Files.writeString(
+            dir.resolve("user.conf"),
+            """
+            vigil.daemons.FLAKY {
+              class = "dev.vigil.launcher.plugins.CrashOnRequestDaemon"
+              settings { trigger-file = "/tmp/never", api-token = "abc" }
+            }
+            """);
+    Run shown =
+        run(Map.of(), "validate", "--show-config", "--config", user.toString(), "--classpath", PLUGINS);
     assertThat(shown.exit()).as(shown.err()).isZero();
     assertThat(shown.out())
         .startsWith("vigil {")
-        .contains("test-token=\"<redacted>\"")
+        .contains("api-token=\"<redacted>\"")
         .contains("state-dir=\"" + stateDir + "\"")
         .doesNotContain("abc");
     assertThat(shown.err()).contains("configuration ok: profile standalone");
+  }
+
+  @Test
+  void aCrashingPluginIsRestartedWithBackoffSeenByStatusAndStoppedBeforeItsDependency(
+      @TempDir Path dir) throws Exception {
+    Path trigger = dir.resolve("crash-now");
+    Path profile =
+        Files.writeString(
+            dir.resolve("flaky.conf"),
+            """
+            # flaky: a test profile with a plug-in daemon that crashes on request
+            vigil.profile.daemons = [FLAKY]
+            vigil.daemons.FLAKY {
+              class = "dev.vigil.launcher.plugins.CrashOnRequestDaemon"
+              category = test-plugins
+              depends-on = [HEALTH_SERVER]
+              restart-delay = 1h
+              settings { trigger-file = "%s" }
+            }
+            """
+                .formatted(trigger));
+    Process node =
+        startNode(
+            Map.of("VIGIL_LOG_LEVEL", "INFO"),
+            "--all", "--profile-file", profile.toString(), "--classpath", PLUGINS);
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(clientNoPort(Map.of(), "--status").exit()).isZero());
+
+    Files.writeString(trigger, "");
+    await().atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(trigger));
+    Run status = clientNoPort(Map.of(), "--status", "--json");
+    assertThat(status.exit()).as("FLAKY is not RUNNING").isEqualTo(1);
+    JsonNode flaky = daemon(JSON.readTree(status.out()), "FLAKY");
+    assertThat(flaky.path("state").asText()).isEqualTo("BACKOFF");
+    assertThat(flaky.path("category").asText()).isEqualTo("test-plugins");
+    assertThat(flaky.path("restarts").asInt()).as("the restart is counted once scheduled").isEqualTo(1);
+    assertThat(flaky.path("last_error").toString()).contains("crash requested through");
+    assertThat(flaky.path("next_restart_at").asText()).isNotEmpty();
+    assertThat(flaky.path("depends_on").toString()).contains("HEALTH_SERVER");
+
+    Run denied = clientNoPort(Map.of("VIGIL_TOKEN", "wrong"), "restart", "flaky");
+    assertThat(denied.exit()).isEqualTo(1);
+    assertThat(denied.err()).contains("not authorised");
+    Run restarted = clientNoPort(Map.of(), "restart", "flaky");
+    assertThat(restarted.exit()).as(restarted.err()).isZero();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(clientNoPort(Map.of(), "--status").exit()).isZero());
+    JsonNode again = daemon(JSON.readTree(clientNoPort(Map.of(), "--status", "--json").out()), "FLAKY");
+    assertThat(again.path("state").asText()).isEqualTo("RUNNING");
+    assertThat(again.path("restarts").asInt()).isPositive();
+
+    node.destroy(); // SIGTERM
+    assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(node.exitValue()).as(log()).isZero();
+    String log = log();
+    assertThat(log).contains("FLAKY stopped").contains("HEALTH_SERVER stopped");
+    assertThat(log.indexOf("FLAKY stopped"))
+        .as("a daemon stops before what it depends on")
+        .isLessThan(log.indexOf("HEALTH_SERVER stopped"));
+  }
+
+  @Test
+  void aPluginThatCannotBeLoadedExits78NamingItsBlock(@TempDir Path dir) throws Exception {
+    Path profile =
+        Files.writeString(
+            dir.resolve("broken.conf"),
+            "vigil.daemons.GHOST.class = \"com.acme.Ghost\"\nvigil.profile.daemons = [GHOST]\n");
+    Run bad = run(Map.of(), "--all", "--profile-file", profile.toString(), "--classpath", PLUGINS);
+    assertThat(bad.exit()).isEqualTo(78);
+    assertThat(bad.err())
+        .contains("vigil.daemons.GHOST.class = \"com.acme.Ghost\" (from " + profile + ": 1): class not found");
+  }
+
+  private static JsonNode daemon(JsonNode doc, String name) {
+    for (JsonNode d : doc.path("daemons")) {
+      if (d.path("name").asText().equals(name)) {
+        return d;
+      }
+    }
+    throw new AssertionError(name + " not in " + doc);
   }
 }

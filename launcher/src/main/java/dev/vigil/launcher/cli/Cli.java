@@ -376,6 +376,12 @@ public final class Cli implements Callable<Integer> {
           Path profileFileOption,
       @Option(names = "--config", paramLabel = "FILE", description = "A HOCON file of settings.")
           Path configOption,
+      @Option(
+              names = "--classpath",
+              split = ":",
+              paramLabel = "PATH",
+              description = "Jars or class directories of plug-in daemons.")
+          List<Path> classpathOption,
       @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
           boolean helpOnly) {
     // given before or after the command name, they mean the same as for --all
@@ -387,6 +393,9 @@ public final class Cli implements Callable<Integer> {
     }
     if (configOption != null) {
       config = configOption;
+    }
+    if (classpathOption != null) {
+      classpath.addAll(classpathOption);
     }
     Settings.Sources sources = Settings.sources(profilePath(), config, env);
     List<String> problems = new ArrayList<>();

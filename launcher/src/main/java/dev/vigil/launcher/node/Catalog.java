@@ -42,6 +42,8 @@ public final class Catalog {
   static final Set<String> COMMON_KEYS =
       Set.of(
           "restart-max",
+          "restart-delay",
+          "restart-delay-max",
           "health-interval",
           "health-timeout",
           "start-timeout",
@@ -219,6 +221,17 @@ public final class Catalog {
       b.restartPolicy(spec.restartPolicy().withMaxAttempts(restarts));
     } else if (spec.restartPolicy().maxAttempts().equals(DEFAULTS.restartPolicy().maxAttempts())) {
       b.restartPolicy(spec.restartPolicy().withMaxAttempts(settings.restartMax()));
+    }
+    Duration delay = v.duration(block, "restart-delay");
+    Duration maxDelay = v.duration(block, "restart-delay-max");
+    if (delay != null || maxDelay != null) {
+      DaemonSpec current = b.build();
+      var policy = current.restartPolicy();
+      Duration initial = delay != null ? delay : policy.initialDelay();
+      Duration max = maxDelay != null ? maxDelay : policy.maxDelay();
+      // a first delay above the old ceiling raises the ceiling with it
+      b.restartPolicy(
+          policy.withBackoff(initial, max.compareTo(initial) < 0 ? initial : max, policy.multiplier()));
     }
     Duration interval = v.duration(block, "health-interval");
     if (interval == null && spec.healthInterval().equals(DEFAULTS.healthInterval())) {

@@ -124,6 +124,7 @@ public final class Node {
       specs.put(http.type(), http);
       DaemonRegistry registry = DaemonRegistry.of(specs.values());
       DaemonManager m = DaemonManager.builder(registry).build();
+      m.addListener(new EventLog());
       manager.set(m);
       installSignals();
 

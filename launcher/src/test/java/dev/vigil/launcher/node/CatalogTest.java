@@ -84,6 +84,7 @@ class CatalogTest {
             vigil.daemons.PATIENT {
               stop-timeout = 3s, start-timeout = 7s, restart-max = 0
               health-interval = 1m, health-timeout = 20s, depends-on = [probes]
+              restart-delay = 2m
             }
             vigil.daemons.HEALTH_SERVER.restart-max = 2
             """,
@@ -93,6 +94,10 @@ class CatalogTest {
     assertThat(patient.stopTimeout()).isEqualTo(Duration.ofSeconds(3));
     assertThat(patient.startTimeout()).isEqualTo(Duration.ofSeconds(7));
     assertThat(patient.restartPolicy().maxAttempts()).hasValue(0);
+    assertThat(patient.restartPolicy().initialDelay()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(patient.restartPolicy().maxDelay())
+        .as("raised to the first delay")
+        .isEqualTo(Duration.ofMinutes(2));
     assertThat(patient.healthInterval()).isEqualTo(Duration.ofMinutes(1));
     assertThat(patient.healthTimeout()).isEqualTo(Duration.ofSeconds(20));
     assertThat(patient.dependencies()).containsExactly(PROBES);
@@ -167,7 +172,7 @@ class CatalogTest {
 
     assertThat(problems)
         .anySatisfy(p -> assertThat(p).contains("vigil.daemons.PROBES.restart-max = \"many\" (from ").endsWith("is not a whole number"))
-        .anySatisfy(p -> assertThat(p).contains("vigil.daemons.PROBES.intervall = \"5s\" (from ").contains("is not a key of PROBES (known: depends-on, health-interval, health-timeout, restart-max, start-timeout, stop-timeout)"))
+        .anySatisfy(p -> assertThat(p).contains("vigil.daemons.PROBES.intervall = \"5s\" (from ").contains("is not a key of PROBES (known: depends-on, health-interval, health-timeout, restart-delay, restart-delay-max, restart-max, start-timeout, stop-timeout)"))
         .anySatisfy(p -> assertThat(p).contains("vigil.drain-second = 3 (from ").contains("is not a key vigil knows"));
   }
 
