@@ -133,6 +133,7 @@ class LauncherIT {
     assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(node.exitValue()).as(log()).isZero();
     assertThat(stateDir.resolve("node.json")).doesNotExist();
+    assertThat(stateDir.resolve("token")).as("no token outlives its node").doesNotExist();
     assertThat(log()).contains("vigil: stopped");
 
     Run gone = clientNoPort(Map.of(), "--status", "--url", url);
@@ -199,6 +200,9 @@ class LauncherIT {
   void usageErrorsExit2AndStatusWithoutANodeExits3() throws Exception {
     assertThat(run(Map.of(), "--bogus").exit()).isEqualTo(2);
     assertThat(run(Map.of(), "--status", "--stop").exit()).isEqualTo(2);
+    Run json = run(Map.of(), "--json");
+    assertThat(json.exit()).isEqualTo(2);
+    assertThat(json.err()).contains("--json goes with --status");
     Run none = clientNoPort(Map.of(), "--status", "--url", "http://127.0.0.1:9");
     assertThat(none.exit()).isEqualTo(3);
     assertThat(none.err()).contains("vigil is not running: nothing answers at 127.0.0.1:9");
@@ -334,6 +338,32 @@ class LauncherIT {
     assertThat(bad.exit()).isEqualTo(78);
     assertThat(bad.err())
         .contains("vigil.daemons.GHOST.class = \"com.acme.Ghost\" (from " + profile + ": 1): class not found");
+  }
+
+  @Test
+  void clientsGivenTheNodesConfigFileFindItsStateDirectory(@TempDir Path dir) throws Exception {
+    Path elsewhere = dir.resolve("state");
+    Path config =
+        Files.writeString(dir.resolve("node.conf"), "vigil.state-dir = \"" + elsewhere + "\"\n");
+    ProcessBuilder pb = vigil(Map.of(), "--all", "--config", config.toString());
+    pb.environment().remove("VIGIL_STATE_DIR");
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(dir.resolve("node.log").toFile());
+    Process node = pb.start();
+    nodes.add(node);
+    await().atMost(Duration.ofSeconds(60)).until(() -> Files.isRegularFile(elsewhere.resolve("node.json")));
+
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              ProcessBuilder client = vigil(Map.of(), "--status", "--config", config.toString());
+              client.environment().remove("VIGIL_STATE_DIR");
+              client.environment().remove("VIGIL_HEALTH_PORT");
+              Run status = finish(client.start());
+              assertThat(status.exit()).as(status.err()).isZero();
+              assertThat(status.out()).contains("HEALTH_SERVER: RUNNING");
+            });
   }
 
   private static JsonNode daemon(JsonNode doc, String name) {

@@ -140,14 +140,14 @@ public final class Cli implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (json && !status) {
+      err.println("vigil: --json goes with --status (vigil --status --json)");
+      return USAGE;
+    }
     int modes = (all ? 1 : 0) + (daemons != null ? 1 : 0) + (status ? 1 : 0) + (stop ? 1 : 0);
     if (modes != 1) {
       err.println("vigil: give exactly one of --all, --daemons, --status, --stop, or a command");
       new CommandLine(this).usage(err);
-      return USAGE;
-    }
-    if (json && !status) {
-      err.println("vigil: --json goes with --status");
       return USAGE;
     }
     if (status) {
@@ -187,8 +187,17 @@ public final class Cli implements Callable<Integer> {
         : home.resolve("profiles");
   }
 
+  /**
+   * A client of the running node. Its state directory comes from the environment ({@code
+   * VIGIL_STATE_DIR}, else {@code .vigil}), or, when {@code --config} or {@code --profile-file} is
+   * given, from the settings as the node would read them; the plain case parses no configuration,
+   * so {@code vigil --status} starts fast.
+   */
   NodeClient client() {
-    Path stateDir = Path.of(env.getOrDefault("VIGIL_STATE_DIR", ".vigil"));
+    Path stateDir =
+        config != null || profileFile != null
+            ? Settings.load(profilePath(), config, env).stateDir()
+            : Path.of(env.getOrDefault("VIGIL_STATE_DIR", ".vigil"));
     return NodeClient.locate(url, tokenFile, stateDir, env);
   }
 

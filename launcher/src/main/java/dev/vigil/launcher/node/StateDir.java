@@ -127,11 +127,12 @@ public final class StateDir implements AutoCloseable {
     }
   }
 
-  /** Removes node.json and releases the lock: the node is gone. */
+  /** Removes node.json and the token and releases the lock: the node is gone. */
   @Override
   public void close() {
     try {
       Files.deleteIfExists(dir.resolve(NODE_FILE));
+      Files.deleteIfExists(dir.resolve(TOKEN_FILE)); // a token of no running node grants nothing
       lock.release();
       lockChannel.close();
     } catch (IOException e) {
