@@ -8,8 +8,9 @@ import org.slf4j.MDC;
 
 /**
  * Writes each lifecycle event to the node's log, as supervisord does ("spawned", "exited"):
- * starts, crashes, restarts and stops at INFO or WARN, a daemon given up on at ERROR, each line
- * with the daemon's name in the MDC ({@code daemon}) like the daemon's own lines.
+ * starts, scheduled restarts, stops and health changes at INFO, each line with the daemon's name in
+ * the MDC ({@code daemon}) like the daemon's own lines. Crashes and a daemon given up on are not
+ * repeated here: the supervisor logs those itself, with the stack trace.
  */
 final class EventLog implements LifecycleListener {
   private static final Logger log = LoggerFactory.getLogger("dev.vigil.lifecycle");
@@ -21,12 +22,12 @@ final class EventLog implements LifecycleListener {
       String name = event.type().name();
       switch (event) {
         case LifecycleEvent.Starting s ->
-            log.info("{} starting{}", name, s.attempt() > 0 ? " (restart " + s.attempt() + ")" : "");
+            log.info("{} starting{}", name, s.attempt() > 1 ? " (attempt " + s.attempt() + ")" : "");
         case LifecycleEvent.Running r -> log.info("{} running", name);
-        case LifecycleEvent.Failed f -> log.warn("{} failed: {}", name, f.cause().toString());
+        case LifecycleEvent.Failed f -> {} // logged by the supervisor with its stack trace
         case LifecycleEvent.BackoffScheduled b ->
             log.info("{} restarts in {} ms (attempt {})", name, b.delay().toMillis(), b.attempt());
-        case LifecycleEvent.GaveUp g -> log.error("{} gave up: {}", name, g.reason());
+        case LifecycleEvent.GaveUp g -> {} // logged by the supervisor at ERROR
         case LifecycleEvent.Stopping s -> log.info("{} stopping: {}", name, s.reason());
         case LifecycleEvent.Stopped s ->
             log.info("{} stopped{}", name, s.abandoned() ? " (abandoned after its stop timeout)" : "");
