@@ -366,6 +366,36 @@ class LauncherIT {
             });
   }
 
+  @Test
+  void withJsonLogsEveryLogLineIsOneJsonObjectCarryingTheDaemonsName() throws Exception {
+    Process node = startNode(Map.of("VIGIL_LOG_FORMAT", "json"), "--all");
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(() -> assertThat(clientNoPort(Map.of(), "--status").exit()).isZero());
+    node.destroy();
+    assertThat(node.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : log().lines().toList()) {
+      if (!line.startsWith("vigil")) { // the node's own lines on stdout, merged into this file
+        lines.add(JSON.readTree(line));
+      }
+    }
+    assertThat(lines).isNotEmpty().allSatisfy(l -> assertThat(l.path("level").asText()).isNotEmpty());
+    assertThat(lines)
+        .filteredOn(l -> l.path("loggerName").asText().equals("dev.vigil.lifecycle"))
+        .isNotEmpty()
+        .allSatisfy(l -> assertThat(l.path("mdc").path("daemon").asText()).isNotEmpty())
+        .anySatisfy(l -> assertThat(l.path("mdc").path("daemon").asText()).isEqualTo("HEALTH_SERVER"));
+  }
+
+  @Test
+  void anUnknownLogFormatExits78() throws Exception {
+    Run bad = run(Map.of("VIGIL_LOG_FORMAT", "xml"), "--all");
+    assertThat(bad.exit()).isEqualTo(78);
+    assertThat(bad.err()).contains("VIGIL_LOG_FORMAT = \"xml\" (from the environment) must be text or json");
+  }
+
   private static JsonNode daemon(JsonNode doc, String name) {
     for (JsonNode d : doc.path("daemons")) {
       if (d.path("name").asText().equals(name)) {
