@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 import dev.vigil.core.DaemonRegistry;
@@ -306,16 +307,8 @@ public final class Catalog {
           allowed.add(Plugins.SETTINGS);
         }
         problems.add(
-            DAEMONS_PATH
-                + "."
-                + name
-                + "."
-                + key
-                + " = "
-                + e.getValue().render(com.typesafe.config.ConfigRenderOptions.concise())
-                + " (from "
-                + e.getValue().origin().description()
-                + ") is not a key of "
+            shown(DAEMONS_PATH + "." + name + "." + key, e.getValue())
+                + " is not a key of "
                 + name
                 + " (known: "
                 + String.join(", ", allowed)
@@ -352,29 +345,22 @@ public final class Catalog {
       siblings.remove("environment");
       known = " (known under " + parent + ": " + String.join(", ", siblings) + ")";
     }
-    return key
-        + " = "
-        + value.render(com.typesafe.config.ConfigRenderOptions.concise())
-        + " (from "
-        + value.origin().description()
-        + ") "
-        + why
-        + known;
+    return shown(key, value) + " " + why + known;
   }
 
-  private static String at(Config config, String name, String key) {
-    String path = DAEMONS_PATH + "." + quoted(name) + "." + key;
-    ConfigValue value = config.getValue(path);
-    return DAEMONS_PATH
-        + "."
-        + name
-        + "."
-        + key
+  /** {@code key = value (from origin)}, as every problem shows a value. */
+  static String shown(String key, ConfigValue value) {
+    return key
         + " = "
-        + value.render(com.typesafe.config.ConfigRenderOptions.concise())
+        + value.render(ConfigRenderOptions.concise())
         + " (from "
         + value.origin().description()
         + ")";
+  }
+
+  private static String at(Config config, String name, String key) {
+    ConfigValue value = config.getValue(DAEMONS_PATH + "." + quoted(name) + "." + key);
+    return shown(DAEMONS_PATH + "." + name + "." + key, value);
   }
 
   /** One line per problem of a module's {@link ConfigException}. */
@@ -449,15 +435,7 @@ public final class Catalog {
     }
 
     private String describe(Config block, String key, String why) {
-      ConfigValue value = block.getValue(key);
-      return prefix
-          + key
-          + " = "
-          + value.render(com.typesafe.config.ConfigRenderOptions.concise())
-          + " (from "
-          + value.origin().description()
-          + ") "
-          + why;
+      return shown(prefix + key, block.getValue(key)) + " " + why;
     }
   }
 }
