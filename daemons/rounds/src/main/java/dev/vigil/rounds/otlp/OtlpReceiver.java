@@ -115,6 +115,9 @@ final class OtlpReceiver implements AutoCloseable {
         new ServerConnector(server, 1, 1, new HttpConnectionFactory(config));
     connector.setHost(settings.httpHost());
     connector.setPort(settings.httpPort());
+    // on stop, requests in progress finish (up to the stop timeout) but idle keep-alive
+    // connections are closed at once rather than after Jetty's default second
+    connector.setShutdownIdleTimeout(50);
     server.addConnector(connector);
     server.setStopTimeout(5_000);
     server.setHandler(new OtlpHttpHandler(intake, metrics, settings.maxBodyBytes()));
