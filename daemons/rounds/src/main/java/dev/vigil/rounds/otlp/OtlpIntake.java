@@ -55,7 +55,7 @@ final class OtlpIntake {
 
   Result traces(ExportTraceServiceRequest request) throws SinkFailedException {
     Instant now = clock.instant();
-    Extracted<RecentSpan> x = ErrorExtractor.traces(request, now, true);
+    Extracted<RecentSpan> x = ErrorExtractor.traces(request, now, buffer.keepsSpans());
     commit(x.events(), now);
     buffer.addSpans(x.traceIds(), x.kept());
     return finish(Signal.TRACES, x, "spans");
@@ -63,7 +63,7 @@ final class OtlpIntake {
 
   Result logs(ExportLogsServiceRequest request) throws SinkFailedException {
     Instant now = clock.instant();
-    Extracted<RecentLog> x = ErrorExtractor.logs(request, now, true);
+    Extracted<RecentLog> x = ErrorExtractor.logs(request, now, buffer.keepsLogs());
     commit(x.events(), now);
     buffer.addLogs(x.traceIds(), x.kept());
     return finish(Signal.LOGS, x, "log records");

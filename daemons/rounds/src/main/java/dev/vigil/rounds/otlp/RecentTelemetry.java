@@ -79,6 +79,14 @@ public final class RecentTelemetry {
     return logs.size(clock.millis());
   }
 
+  boolean keepsSpans() {
+    return spans.enabled();
+  }
+
+  boolean keepsLogs() {
+    return logs.enabled();
+  }
+
   void addSpans(List<ByteString> traceIds, List<RecentSpan> batch) {
     if (!batch.isEmpty()) {
       spans.addAll(traceIds, batch, clock.millis());

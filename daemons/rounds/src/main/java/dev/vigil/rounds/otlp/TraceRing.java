@@ -51,6 +51,11 @@ final class TraceRing<T> {
     this.chains = new HashMap<>();
   }
 
+  /** Whether the ring keeps anything at all. */
+  boolean enabled() {
+    return capacity > 0;
+  }
+
   /** Adds {@code values} with their trace ids ({@code traceIds.get(i)} files {@code values.get(i)}). */
   synchronized void addAll(List<ByteString> traceIds, List<? extends T> values, long nowMillis) {
     if (capacity == 0) {
