@@ -63,13 +63,17 @@ public final class OtlpReceiverDaemon extends IdleDaemon {
    * The spec of {@link #OTLP_RECEIVER}: category {@code telemetry}, the default restart policy. The
    * caller registers {@code metrics} on the node's {@code /metrics} and writes the endpoints
    * {@code onListening} hears (the OTLP URL) into node.json.
+   *
+   * @param dependsOn daemons that must be RUNNING first, such as the one that opens the store
+   *     behind {@code sink}
    */
   public static DaemonSpec spec(
       OtlpSettings settings,
       EventSink sink,
       RecentTelemetry buffer,
       OtlpMetrics metrics,
-      Consumer<OtlpEndpoints> onListening) {
+      Consumer<OtlpEndpoints> onListening,
+      DaemonType... dependsOn) {
     Objects.requireNonNull(settings, "settings");
     Objects.requireNonNull(sink, "sink");
     Objects.requireNonNull(buffer, "buffer");
@@ -79,6 +83,7 @@ public final class OtlpReceiverDaemon extends IdleDaemon {
             OTLP_RECEIVER,
             () -> new OtlpReceiverDaemon(settings, sink, buffer, metrics, onListening))
         .category(CATEGORY)
+        .dependsOn(dependsOn)
         .build();
   }
 
