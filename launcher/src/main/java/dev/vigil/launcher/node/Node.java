@@ -28,6 +28,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -109,6 +110,11 @@ public final class Node {
    */
   public int run(List<String> names) {
     Set<DaemonType> wanted = catalog.resolve(names);
+    // libraries that log through java.util.logging (gRPC) write to the node's log like the rest
+    if (!SLF4JBridgeHandler.isInstalled()) {
+      SLF4JBridgeHandler.removeHandlersForRootLogger();
+      SLF4JBridgeHandler.install();
+    }
     try (StateDir state = StateDir.acquire(settings.stateDir())) {
       String token = state.writeNewToken();
       NodeInfo info =
