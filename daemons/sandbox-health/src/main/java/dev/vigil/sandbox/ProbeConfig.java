@@ -119,8 +119,10 @@ final class ProbeConfig {
       } else {
         Config fromFile;
         try {
-          fromFile = ConfigFactory.parseFile(f.toFile(), ConfigParseOptions.defaults().setAllowMissing(false))
-              .resolveWith(root);
+          // the node's configuration overrides a file's own defaults (vigil.sandbox-runtime.api-url, say)
+          fromFile = root.withFallback(
+                  ConfigFactory.parseFile(f.toFile(), ConfigParseOptions.defaults().setAllowMissing(false)))
+              .resolve();
         } catch (ConfigException e) {
           throw new ConfigException.BadValue(BLOCK + ".probes-file", "probes file " + f + ": " + e.getMessage(), e);
         }
