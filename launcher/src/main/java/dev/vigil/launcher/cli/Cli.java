@@ -33,6 +33,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "vigil",
+    subcommands = {DiagnoseCommand.class},
     description = "Runs and controls a Vigil node: many supervised daemons in one JVM.",
     sortOptions = false)
 public final class Cli implements Callable<Integer> {
@@ -168,7 +169,7 @@ public final class Cli implements Callable<Integer> {
     return Node.prepare(settings, plugins, env, profileName, out, err);
   }
 
-  private Path profilePath() {
+  Path profilePath() {
     if (profileFile != null) {
       return profileFile;
     }
@@ -185,6 +186,18 @@ public final class Cli implements Callable<Integer> {
     return env.containsKey("VIGIL_PROFILE_DIR")
         ? Path.of(env.get("VIGIL_PROFILE_DIR"))
         : home.resolve("profiles");
+  }
+
+  PrintWriter out() {
+    return out;
+  }
+
+  PrintWriter err() {
+    return err;
+  }
+
+  Map<String, String> env() {
+    return env;
   }
 
   /**

@@ -106,6 +106,9 @@ public final class Catalog {
                 + ")");
         continue;
       }
+      if (!moduleNames.contains(name) && !given.hasPath(DAEMONS_PATH + "." + quoted(name))) {
+        continue; // the defaults of a module jar on the class path that this node does not load
+      }
       Config block = config.getConfig(DAEMONS_PATH + "." + quoted(name));
       Config givenBlock = blockOf(given, name);
       if (block.hasPath("class")) {

@@ -1,0 +1,70 @@
+package dev.vigil.sandbox;
+
+import dev.vigil.core.Daemon;
+import dev.vigil.core.DaemonContext;
+import dev.vigil.core.HealthCheckResult;
+import dev.vigil.core.HealthStatus;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
+
+/**
+ * The {@code SANDBOX_HEALTH} daemon: runs the declared probes on their schedules and reports their
+ * roll-up as its health. One instance per attempt; the results live in the module's {@link
+ * ProbeBook}, so a restart loses no history.
+ *
+ * <p>Its health is the roll-up, with one exception: an unhealthy roll-up is reported as {@code
+ * degraded}, with {@code details.status = "unhealthy"}. The supervisor restarts a daemon whose
+ * health is unhealthy, and restarting the prober cannot mend a sandbox; it would only hide the
+ * results from {@code /status} while the daemon waits to restart, when they matter most.
+ */
+final class SandboxHealthDaemon implements Daemon {
+  private final SandboxHealthModule module;
+  private final Random random;
+  private volatile ProbeLoop loop;
+
+  SandboxHealthDaemon(SandboxHealthModule module, Random random) {
+    this.module = module;
+    this.random = random;
+  }
+
+  @Override
+  public void start(DaemonContext ctx) {
+    Prober prober = module.prober(ctx.clock(), ctx.scheduler()::nanoTime);
+    ProbeRunner runner = new ProbeRunner(module.book(), prober, ctx.clock(), ctx.logger());
+    ProbeLoop l = new ProbeLoop(runner, module.book(), ctx.scheduler(), random, ctx.logger());
+    loop = l;
+    l.start();
+  }
+
+  @Override
+  public void stop(DaemonContext ctx) {
+    ProbeLoop l = loop;
+    if (l != null) {
+      l.stop();
+    }
+  }
+
+  @Override
+  public HealthCheckResult healthCheck() {
+    Diagnosis d = module.book().diagnosis(true);
+    Map<String, Object> details = new LinkedHashMap<>(d.toJson());
+    HealthStatus reported = d.status() == HealthStatus.UNHEALTHY ? HealthStatus.DEGRADED : d.status();
+    return HealthCheckResult.of(reported, message(d), details);
+  }
+
+  /** "unhealthy: api.health unhealthy (connection_error), mlflow.tcp unknown" or "5 probes healthy". */
+  static String message(Diagnosis d) {
+    List<Diagnosis.ProbeLine> bad =
+        d.probes().stream().filter(p -> p.status() != HealthStatus.HEALTHY).toList();
+    if (bad.isEmpty()) {
+      return d.probes().size() + " probe(s) healthy";
+    }
+    return d.status().wireName() + ": "
+        + bad.stream()
+            .map(p -> p.id() + " " + p.status().wireName() + (p.category() == null ? "" : " (" + p.category() + ")"))
+            .collect(Collectors.joining(", "));
+  }
+}
