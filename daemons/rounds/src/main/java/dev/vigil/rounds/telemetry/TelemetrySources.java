@@ -61,6 +61,22 @@ public final class TelemetrySources {
         String url = url(c, p + "url", "ZIPKIN_API_URL", true);
         return new ZipkinSource(url, filter, new TelemetryHttp("zipkin", client, settings, Map.of(), clock, sleeper));
       }
+      case "jaeger" -> {
+        String url = url(c, p + "url", "JAEGER_API_URL", true);
+        String version = c.getString(p + "api-version").strip().toLowerCase(java.util.Locale.ROOT);
+        JaegerSource.Api api =
+            switch (version) {
+              case "v1" -> JaegerSource.Api.V1;
+              case "v3" -> JaegerSource.Api.V3;
+              case "auto", "" -> JaegerSource.Api.AUTO;
+              default ->
+                  throw new ConfigException.BadValue(
+                      c.getValue(p + "api-version").origin(),
+                      p + "api-version",
+                      "(JAEGER_API_VERSION) must be v1, v3 or auto, got '" + version + "'");
+            };
+        return new JaegerSource(url, api, filter, new TelemetryHttp("jaeger", client, settings, Map.of(), clock, sleeper));
+      }
       default ->
           throw new ConfigException.Generic(
               "Unknown pull telemetry backend '" + backend + "' (TELEMETRY_BACKEND): expected one of "
