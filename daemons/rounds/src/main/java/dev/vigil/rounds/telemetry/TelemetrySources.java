@@ -56,32 +56,55 @@ public final class TelemetrySources {
     HttpClient client = TelemetryHttp.newClient(settings);
     ServiceFilter filter = ServiceFilter.parse(c.getString(ROOT + ".service-filter"));
     String p = ROOT + "." + backend + ".";
-    switch (backend) {
-      case "zipkin" -> {
-        String url = url(c, p + "url", "ZIPKIN_API_URL", true);
-        return new ZipkinSource(url, filter, new TelemetryHttp("zipkin", client, settings, Map.of(), clock, sleeper));
-      }
-      case "jaeger" -> {
-        String url = url(c, p + "url", "JAEGER_API_URL", true);
-        String version = c.getString(p + "api-version").strip().toLowerCase(java.util.Locale.ROOT);
-        JaegerSource.Api api =
-            switch (version) {
-              case "v1" -> JaegerSource.Api.V1;
-              case "v3" -> JaegerSource.Api.V3;
-              case "auto", "" -> JaegerSource.Api.AUTO;
-              default ->
-                  throw new ConfigException.BadValue(
-                      c.getValue(p + "api-version").origin(),
-                      p + "api-version",
-                      "(JAEGER_API_VERSION) must be v1, v3 or auto, got '" + version + "'");
-            };
-        return new JaegerSource(url, api, filter, new TelemetryHttp("jaeger", client, settings, Map.of(), clock, sleeper));
-      }
+    Http http = new Http(backend, client, settings, clock, sleeper);
+    return switch (backend) {
+      case "signoz" -> signoz(c, p, filter, http);
+      case "jaeger" -> jaeger(c, p, filter, http);
+      case "grafana_stack" -> grafana(c, p, filter, http);
+      case "zipkin" -> new ZipkinSource(url(c, p + "url", "ZIPKIN_API_URL", true), filter, http.with(Map.of()));
       default ->
           throw new ConfigException.Generic(
               "Unknown pull telemetry backend '" + backend + "' (TELEMETRY_BACKEND): expected one of "
                   + String.join(", ", BACKENDS));
+    };
+  }
+
+  /** What every source's HTTP helper shares but its auth headers. */
+  private record Http(String backend, HttpClient client, HttpSettings settings, Clock clock, Sleeper sleeper) {
+    TelemetryHttp with(Map<String, String> headers) {
+      return new TelemetryHttp(backend, client, settings, headers, clock, sleeper);
     }
+  }
+
+  private static TelemetrySource signoz(Config c, String p, ServiceFilter filter, Http http) {
+    String url = url(c, p + "url", "SIGNOZ_API_URL", true);
+    String key = c.getString(p + "api-key").strip();
+    if (key.isEmpty()) {
+      throw new ConfigException.BadValue(
+          c.getValue(p + "api-key").origin(), p + "api-key", "is not set: set SIGNOZ_API_KEY to a SigNoz service-account API key");
+    }
+    return new SignozSource(url, filter, http.with(Map.of("SIGNOZ-API-KEY", key)));
+  }
+
+  private static TelemetrySource jaeger(Config c, String p, ServiceFilter filter, Http http) {
+    String url = url(c, p + "url", "JAEGER_API_URL", true);
+    String version = c.getString(p + "api-version").strip().toLowerCase(java.util.Locale.ROOT);
+    JaegerSource.Api api =
+        switch (version) {
+          case "v1" -> JaegerSource.Api.V1;
+          case "v3" -> JaegerSource.Api.V3;
+          case "auto", "" -> JaegerSource.Api.AUTO;
+          default ->
+              throw new ConfigException.BadValue(
+                  c.getValue(p + "api-version").origin(),
+                  p + "api-version",
+                  "(JAEGER_API_VERSION) must be v1, v3 or auto, got '" + version + "'");
+        };
+    return new JaegerSource(url, api, filter, http.with(Map.of()));
+  }
+
+  private static TelemetrySource grafana(Config c, String p, ServiceFilter filter, Http http) {
+    throw new ConfigException.Generic("grafana_stack is not built yet");
   }
 
   static HttpSettings httpSettings(Config c) {
