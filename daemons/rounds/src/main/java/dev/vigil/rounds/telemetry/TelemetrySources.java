@@ -104,7 +104,45 @@ public final class TelemetrySources {
   }
 
   private static TelemetrySource grafana(Config c, String p, ServiceFilter filter, Http http) {
-    throw new ConfigException.Generic("grafana_stack is not built yet");
+    String stack = url(c, p + "stack-url", "GRAFANA_STACK_URL", false);
+    String tempoUrl = url(c, p + "tempo-url", "GRAFANA_TEMPO_URL", false);
+    String lokiUrl = url(c, p + "loki-url", "GRAFANA_LOKI_URL", false);
+    if (!stack.isEmpty()) {
+      String proxy = stack + "/api/datasources/proxy/uid/";
+      tempoUrl = tempoUrl.isEmpty() ? proxy + uid(c, p + "tempo-datasource-uid") : tempoUrl;
+      lokiUrl = lokiUrl.isEmpty() ? proxy + uid(c, p + "loki-datasource-uid") : lokiUrl;
+    }
+    if (tempoUrl.isEmpty() && lokiUrl.isEmpty()) {
+      throw new ConfigException.BadValue(
+          c.getValue(p + "tempo-url").origin(),
+          p + "tempo-url",
+          "is not set: set GRAFANA_TEMPO_URL and/or GRAFANA_LOKI_URL, or GRAFANA_STACK_URL (" + p + "stack-url) for a Grafana"
+              + " whose data-source proxy fronts both");
+    }
+    String key = c.getString(p + "api-key").strip();
+    String user = c.getString(p + "user").strip();
+    String auth = "";
+    if (!user.isEmpty()) {
+      if (key.isEmpty()) {
+        throw new ConfigException.BadValue(
+            c.getValue(p + "api-key").origin(), p + "api-key", "is not set but GRAFANA_USER is: set GRAFANA_API_KEY, the basic-auth password");
+      }
+      auth = "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + key).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } else if (!key.isEmpty()) {
+      auth = "Bearer " + key;
+    }
+    TelemetryHttp h = http.with(headers("Authorization", auth, "X-Scope-OrgID", c.getString(p + "org-id").strip()));
+    return new GrafanaStackSource(
+        tempoUrl.isEmpty() ? null : new TempoTraces("grafana_stack", tempoUrl, filter, h),
+        lokiUrl.isEmpty() ? null : new LokiLogs("grafana_stack", lokiUrl, c.getString(p + "loki-error-filter"), filter, h));
+  }
+
+  private static String uid(Config c, String path) {
+    String uid = c.getString(path).strip();
+    if (!uid.matches("[A-Za-z0-9._-]+")) {
+      throw new ConfigException.BadValue(c.getValue(path).origin(), path, "must be a Grafana data-source uid, got '" + uid + "'");
+    }
+    return uid;
   }
 
   static HttpSettings httpSettings(Config c) {
