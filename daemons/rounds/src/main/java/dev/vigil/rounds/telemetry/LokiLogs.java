@@ -85,7 +85,8 @@ final class LokiLogs {
     int skipped = 0;
     Set<String> seenAtStart = new HashSet<>();
     while (true) {
-      int want = Math.min(Math.min(pageSize, MAX_PAGE), Math.max(1, limit - events.size()));
+      // at least one more than the entries already read at the start instant, or no progress
+      int want = Math.min(MAX_PAGE, Math.max(Math.min(pageSize, limit - events.size()), seenAtStart.size() + 1));
       URI uri =
           TelemetryHttp.uri(
               baseUrl,
@@ -108,6 +109,9 @@ final class LokiLogs {
       for (Entry e : entries) {
         if (e.ns().equals(start) && seenAtStart.contains(e.key())) {
           continue; // read on the previous page
+        }
+        if (events.size() >= limit) {
+          return new Batch(events, skipped, Json.fromNanos(e.ns().longValueExact()));
         }
         try {
           ErrorEvent event = event(e);
