@@ -47,7 +47,7 @@ final class JaegerSource implements TelemetrySource {
   private final String baseUrl;
   private final ServiceFilter filter;
   private final TelemetryHttp http;
-  private final WindowDrainer drainer = new WindowDrainer("jaeger", Duration.ofNanos(1000));
+  private final WindowDrainer drainer = new WindowDrainer("jaeger", Duration.ofNanos(1000), Duration.ofDays(2));
   private volatile Api api;
 
   JaegerSource(String baseUrl, Api api, ServiceFilter filter, TelemetryHttp http) {

@@ -35,7 +35,7 @@ final class TempoTraces {
     this.baseUrl = baseUrl;
     this.filter = filter;
     this.http = http;
-    this.drainer = new WindowDrainer(source + "/tempo", Duration.ofSeconds(1));
+    this.drainer = new WindowDrainer(source + "/tempo", Duration.ofSeconds(1), Duration.ofHours(12));
   }
 
   Batch fetch(Instant from, Instant to, int pageSize, int limit) throws TelemetryException {

@@ -44,17 +44,22 @@ final class WindowDrainer {
 
   private final String source;
   private final Duration resolution;
+  private final Duration maxWidth;
 
   /**
    * @param resolution the backend's time unit in its search parameters (1 ms for Zipkin, 1 s for
    *     Tempo): windows are split on its multiples
+   * @param maxWidth the widest window the backend searches whole (Zipkin quietly caps
+   *     {@code lookback} at its {@code QUERY_LOOKBACK}, one day by default); wider windows are
+   *     split before they are searched
    */
-  WindowDrainer(String source, Duration resolution) {
+  WindowDrainer(String source, Duration resolution, Duration maxWidth) {
     if (resolution.isZero() || resolution.isNegative() || 1_000_000_000L % resolution.toNanos() != 0) {
       throw new IllegalArgumentException("resolution must divide a second: " + resolution);
     }
     this.source = source;
     this.resolution = resolution;
+    this.maxWidth = maxWidth;
   }
 
   private record Window(Instant from, Instant to) {}
@@ -67,6 +72,12 @@ final class WindowDrainer {
     pending.push(new Window(from, to));
     while (!pending.isEmpty()) {
       Window w = pending.pop();
+      if (Duration.between(w.from(), w.to()).compareTo(maxWidth) > 0) {
+        Instant mid = split(w);
+        pending.push(new Window(mid, w.to()));
+        pending.push(new Window(w.from(), mid));
+        continue;
+      }
       Found found = search.search(w.from(), w.to(), pageSize);
       if (found.full()) {
         Instant mid = split(w);

@@ -32,7 +32,7 @@ final class ZipkinSource implements TelemetrySource {
   private final String baseUrl;
   private final ServiceFilter filter;
   private final TelemetryHttp http;
-  private final WindowDrainer drainer = new WindowDrainer("zipkin", Duration.ofMillis(1));
+  private final WindowDrainer drainer = new WindowDrainer("zipkin", Duration.ofMillis(1), Duration.ofHours(12));
 
   ZipkinSource(String baseUrl, ServiceFilter filter, TelemetryHttp http) {
     this.baseUrl = baseUrl;

@@ -252,6 +252,19 @@ class ZipkinSourceTest {
     assertThat(seen).containsExactlyInAnyOrderElementsOf(times);
   }
 
+  @Test
+  void aWindowWiderThanZipkinsLookbackCapIsSearchedInParts() throws Exception {
+    Instant longAgo = TO.minus(Duration.ofDays(3));
+    List<Long> times = spreadOver(longAgo, TO, 9);
+    zipkin.route("/api/v2/traces", r -> Reply.json(tracesIn(times, r)));
+
+    Batch batch = source.fetch(longAgo, TO, 50, 1000);
+
+    assertThat(batch.events()).hasSize(9);
+    assertThat(zipkin.requests()).hasSizeGreaterThanOrEqualTo(6)
+        .allSatisfy(r -> assertThat(Long.parseLong(r.param("lookback"))).isLessThanOrEqualTo(Duration.ofHours(12).toMillis() + 1));
+  }
+
   static List<Long> spreadOver(Instant from, Instant to, int n) {
     long a = Json.toMicros(from);
     long b = Json.toMicros(to);
