@@ -35,7 +35,7 @@ class GrafanaLokiSourceTest extends SourceContractTest {
   TelemetrySource source(String url) {
     return TelemetrySources.create(
         "grafana_stack",
-        TestConfigs.telemetry("grafana_stack.loki-url", url, "grafana_stack.org-id", "t1|t2", "service-filter", serviceFilter),
+        config("grafana_stack.loki-url", url, "grafana_stack.org-id", "t1|t2", "service-filter", serviceFilter),
         TestConfigs.CLOCK,
         sleeper);
   }
@@ -226,7 +226,7 @@ class GrafanaLokiSourceTest extends SourceContractTest {
     TelemetrySource both =
         TelemetrySources.create(
             "grafana_stack",
-            TestConfigs.telemetry("grafana_stack.loki-url", server.url(), "grafana_stack.tempo-url", server.url()),
+            config("grafana_stack.loki-url", server.url(), "grafana_stack.tempo-url", server.url()),
             TestConfigs.CLOCK,
             sleeper);
 

@@ -60,7 +60,7 @@ class GrafanaTempoSourceTest extends SourceContractTest {
     String[] all = new String[base.length + extra.length];
     System.arraycopy(base, 0, all, 0, base.length);
     System.arraycopy(extra, 0, all, base.length, extra.length);
-    return TelemetrySources.create("grafana_stack", TestConfigs.telemetry(all), TestConfigs.CLOCK, sleeper);
+    return TelemetrySources.create("grafana_stack", config(all), TestConfigs.CLOCK, sleeper);
   }
 
   @Override
@@ -164,7 +164,7 @@ class GrafanaTempoSourceTest extends SourceContractTest {
     TelemetrySource source =
         TelemetrySources.create(
             "grafana_stack",
-            TestConfigs.telemetry(
+            config(
                 "grafana_stack.stack-url", server.url(), "grafana_stack.loki-datasource-uid", "logs-uid", "grafana_stack.api-key", "k"),
             TestConfigs.CLOCK,
             sleeper);

@@ -54,7 +54,7 @@ class JaegerV1SourceTest extends SourceContractTest {
   TelemetrySource source(String url) {
     return TelemetrySources.create(
         "jaeger",
-        TestConfigs.telemetry("jaeger.url", url, "jaeger.api-version", "v1", "service-filter", serviceFilter),
+        config("jaeger.url", url, "jaeger.api-version", "v1", "service-filter", serviceFilter),
         TestConfigs.CLOCK,
         sleeper);
   }

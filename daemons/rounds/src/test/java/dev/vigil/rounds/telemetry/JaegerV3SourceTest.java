@@ -44,7 +44,7 @@ class JaegerV3SourceTest extends SourceContractTest {
   @Override
   TelemetrySource source(String url) {
     return TelemetrySources.create(
-        "jaeger", TestConfigs.telemetry("jaeger.url", url, "jaeger.api-version", version), TestConfigs.CLOCK, sleeper);
+        "jaeger", config("jaeger.url", url, "jaeger.api-version", version), TestConfigs.CLOCK, sleeper);
   }
 
   @Override

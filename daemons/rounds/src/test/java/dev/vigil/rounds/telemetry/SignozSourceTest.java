@@ -41,7 +41,7 @@ class SignozSourceTest extends SourceContractTest {
   TelemetrySource source(String url) {
     return TelemetrySources.create(
         "signoz",
-        TestConfigs.telemetry("signoz.url", url + "/", "signoz.api-key", "sk-test-123", "service-filter", serviceFilter),
+        config("signoz.url", url + "/", "signoz.api-key", "sk-test-123", "service-filter", serviceFilter),
         TestConfigs.CLOCK,
         sleeper);
   }

@@ -24,6 +24,15 @@ abstract class SourceContractTest {
 
   FakeBackend server;
   RecordingSleeper sleeper = new RecordingSleeper();
+  String requestTimeout = "10s";
+
+  /** The test config with these settings, over {@link #requestTimeout}. */
+  com.typesafe.config.Config config(String... keyValues) {
+    String[] all = java.util.Arrays.copyOf(keyValues, keyValues.length + 2);
+    all[keyValues.length] = "http.request-timeout";
+    all[keyValues.length + 1] = requestTimeout;
+    return TestConfigs.telemetry(all);
+  }
 
   /** The source under test, pointed at {@code url}. */
   abstract TelemetrySource source(String url);
@@ -119,6 +128,7 @@ abstract class SourceContractTest {
 
   @Test
   void noAnswerInTimeIsATimeout() {
+    requestTimeout = "300ms";
     server.script(dataPath(), Reply.hanging());
 
     assertThat(failure().kind()).isEqualTo(Kind.TIMEOUT);

@@ -20,7 +20,8 @@ final class TestConfigs {
   /** {@code vigil.rounds.telemetry.<key> = value} pairs over test HTTP settings. */
   static Config telemetry(String... keyValues) {
     Map<String, Object> m = new HashMap<>();
-    m.put("vigil.rounds.telemetry.http.request-timeout", "400ms");
+    // generous: both cores may be busy; the timeout tests set a short one themselves
+    m.put("vigil.rounds.telemetry.http.request-timeout", "10s");
     m.put("vigil.rounds.telemetry.http.max-attempts", 3);
     for (int i = 0; i < keyValues.length; i += 2) {
       m.put("vigil.rounds.telemetry." + keyValues[i], keyValues[i + 1]);

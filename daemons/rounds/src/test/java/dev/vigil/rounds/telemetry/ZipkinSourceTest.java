@@ -56,6 +56,11 @@ class ZipkinSourceTest {
         "zipkin", TestConfigs.telemetry("zipkin.url", zipkin.url(), "service-filter", serviceFilter), CLOCK, sleeper);
   }
 
+  TelemetrySource impatientSource() {
+    return TelemetrySources.create(
+        "zipkin", TestConfigs.telemetry("zipkin.url", zipkin.url(), "http.request-timeout", "300ms"), CLOCK, sleeper);
+  }
+
   @AfterEach
   void stop() {
     zipkin.close();
@@ -178,6 +183,7 @@ class ZipkinSourceTest {
   @Test
   void noAnswerWithinTheTimeoutIsATimeout() {
     zipkin.script("/api/v2/traces", Reply.hanging());
+    TelemetrySource source = impatientSource();
 
     assertThatThrownBy(() -> source.fetch(FROM, TO, 50, 1000))
         .isInstanceOfSatisfying(TelemetryException.class, e -> assertThat(e.kind()).isEqualTo(Kind.TIMEOUT));
