@@ -60,6 +60,16 @@ public final class MessageNormaliser {
   static final String UUID = "<uuid>";
   static final String EMAIL = "<email>";
   static final String HOST = "<host>";
+  static final String BOOL = "<bool>";
+
+  /**
+   * Units that, after a number and one space, belong to it: the ones that human-readable
+   * formatters choose by magnitude ({@code 93.0 B} and {@code 5.2 KB} are one field).
+   */
+  private static final java.util.Set<String> UNITS =
+      java.util.Set.of(
+          "B", "KB", "kB", "MB", "GB", "TB", "PB", "KiB", "MiB", "GiB", "TiB", "ns", "us", "µs",
+          "ms", "s", "sec", "secs", "min", "mins", "h", "hr", "hrs");
 
   private static final String[] MONTHS = {
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"
@@ -69,15 +79,22 @@ public final class MessageNormaliser {
   /**
    * Top-level domains that mark a dotted word as a host name. Generic ones, infrastructure-internal
    * ones and large country codes, leaving out those that are also common file extensions ({@code
-   * .py}, {@code .sh}, {@code .cc}, {@code .rs}, {@code .pl}, {@code .md}, {@code .so}, {@code
-   * .ts}, {@code .in}, {@code .io} as well, as Java has {@code java.io}).
+   * .py}, {@code .sh}, {@code .cc}, {@code .rs}, {@code .md}, {@code .so}, {@code .ts}, {@code
+   * .in}). A lower-case dotted name followed by a port is a host whatever its last label.
    */
   private static final String[] TLDS = {
     "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "local", "localdomain",
     "internal", "lan", "intranet", "corp", "home", "arpa", "cloud", "dev", "cn", "hk", "uk", "jp",
     "de", "fr", "ru", "us", "eu", "nl", "au", "br", "it", "es", "ch", "se", "no", "fi", "dk", "kr",
     "tw", "sg", "nz", "za", "at", "be", "cz", "gr", "hu", "ie", "il", "mx", "pt", "ro", "tr",
-    "ua", "vn"
+    "ua", "vn", "io", "co", "me", "asia", "pl", "ca", "top", "xyz", "site", "online", "tech"
+  };
+
+  /** File name extensions of source code, whose {@code name.ext:42} is a line, not a port. */
+  private static final String[] SOURCE_EXTENSIONS = {
+    "java", "kt", "scala", "groovy", "clj", "py", "pyx", "rb", "go", "js", "mjs", "cjs", "ts",
+    "tsx", "jsx", "c", "h", "cc", "cpp", "hpp", "cs", "fs", "vb", "php", "pl", "pm", "rs", "swift",
+    "m", "mm", "ex", "exs", "erl", "hs", "lua", "sh", "dart", "zig", "nim", "jl", "r"
   };
 
   /** A normaliser; it holds no state, so one instance may serve every thread. */
@@ -172,15 +189,11 @@ public final class MessageNormaliser {
       out.append(PATH);
       return end;
     }
-    if ((end = ipv4(s, i)) > i || (end = ipv6(s, i)) > i) {
-      out.append(HOST);
-      return end;
-    }
     if ((end = email(s, i)) > i) {
       out.append(EMAIL);
       return end;
     }
-    if ((end = host(s, i)) > i) {
+    if ((end = host(s, i)) > i || (end = ipv4(s, i)) > i || (end = ipv6(s, i)) > i) {
       out.append(HOST);
       return end;
     }
@@ -196,17 +209,54 @@ public final class MessageNormaliser {
       }
     }
     end = runEnd(s, i);
-    if (isValue(s, i, end)) {
+    if (isDigit(c)) {
       out.append(NUM);
-      return extendValue(s, end);
+      return number(s, i);
+    }
+    // a compound joined by _ or - (rdd_2_1, worker-7, req-3fa9c2) is one identifier
+    boolean value = isValue(s, i, end);
+    int compound = end;
+    while (compound + 1 < s.length() && (s.charAt(compound) == '_' || s.charAt(compound) == '-')
+        && isWordChar(s.charAt(compound + 1))) {
+      int next = runEnd(s, compound + 1);
+      value |= isValue(s, compound + 1, next);
+      compound = next;
+    }
+    if (value) {
+      out.append(NUM);
+      return extendValue(s, compound);
+    }
+    if (compound == end && end - i <= 5 && (s.regionMatches(true, i, "true", 0, end - i)
+        || s.regionMatches(true, i, "false", 0, end - i)) && end - i >= 4) {
+      out.append(BOOL);
+      return end;
     }
     out.append(s, i, end);
     return end;
   }
 
-  /** A number (digits first) with its decimals, version dots and unit; {@code i} is a digit. */
+  /**
+   * A number that starts at the digit {@code i}, with its decimals, version dots and unit, attached
+   * ({@code 250ms}, {@code 10MB}, {@code 50%}) or after one space ({@code 17.7 GB}), and the rest of
+   * a compound it starts ({@code 3rd}, {@code 4_perf}).
+   */
   private static int number(String s, int i) {
-    return extendValue(s, runEnd(s, i));
+    int end = runEnd(s, i);
+    while (end + 1 < s.length() && (s.charAt(end) == '_' || s.charAt(end) == '-')
+        && isWordChar(s.charAt(end + 1))) {
+      end = runEnd(s, end + 1);
+    }
+    end = extendValue(s, end);
+    if (end < s.length() && s.charAt(end) == '%') {
+      return end + 1;
+    }
+    if (end + 1 < s.length() && s.charAt(end) == ' ') {
+      int unit = runEnd(s, end + 1);
+      if (unit > end + 1 && UNITS.contains(s.substring(end + 1, unit))) {
+        return unit;
+      }
+    }
+    return end;
   }
 
   /** Past a value word, takes {@code .5}, {@code .2.3} and {@code ,500}-style continuations. */
@@ -438,6 +488,27 @@ public final class MessageNormaliser {
     int len = end - lastDot - 1;
     for (String tld : TLDS) {
       if (tld.length() == len && s.regionMatches(true, lastDot + 1, tld, 0, len)) {
+        return end;
+      }
+    }
+    // a lower-case dotted name with a port is a host too (proxy.example.asia:443), unless it is
+    // a source file with a line number (app.py:42)
+    if (end + 1 < s.length() && s.charAt(end) == ':' && isDigit(s.charAt(end + 1))
+        && digits(s, end + 1, 1, 5) > 0 && endsWord(s, digits(s, end + 1, 1, 5))) {
+      boolean letters = true;
+      for (int k = i; k < end; k++) {
+        char c = s.charAt(k);
+        letters &= !(c >= 'A' && c <= 'Z');
+      }
+      for (int k = lastDot + 1; k < end; k++) {
+        letters &= isAsciiLetter(s.charAt(k));
+      }
+      for (String ext : SOURCE_EXTENSIONS) {
+        if (ext.length() == len && s.regionMatches(lastDot + 1, ext, 0, len)) {
+          letters = false;
+        }
+      }
+      if (letters) {
         return end;
       }
     }
