@@ -151,8 +151,9 @@ public final class MessageNormaliser {
         }
         case '-', '+' -> {
           if (opening && i + 1 < n && isDigit(s.charAt(i + 1))) {
-            end = number(s, i + 1);
-            mask = NUM;
+            appendNum(out);
+            i = number(s, i + 1);
+            continue;
           }
         }
         default -> {}
@@ -210,7 +211,7 @@ public final class MessageNormaliser {
     }
     end = runEnd(s, i);
     if (isDigit(c)) {
-      out.append(NUM);
+      appendNum(out);
       return number(s, i);
     }
     // a compound joined by _ or - (rdd_2_1, worker-7, req-3fa9c2) is one identifier
@@ -223,7 +224,7 @@ public final class MessageNormaliser {
       compound = next;
     }
     if (value) {
-      out.append(NUM);
+      appendNum(out);
       return extendValue(s, compound);
     }
     if (compound == end && end - i <= 5 && (s.regionMatches(true, i, "true", 0, end - i)
@@ -275,6 +276,24 @@ public final class MessageNormaliser {
       }
     }
     return end;
+  }
+
+  /**
+   * Appends {@code <num>}, unless it continues a list of numbers ({@code 1 6 11}, {@code 6,1},
+   * {@code 1, 2}): a list of any length is one value.
+   */
+  private static void appendNum(StringBuilder out) {
+    int len = out.length();
+    int k = len;
+    while (k > 0 && (out.charAt(k - 1) == ' ' || out.charAt(k - 1) == ',') && len - k < 2) {
+      k--;
+    }
+    if (k < len && k >= NUM.length() && out.lastIndexOf(NUM, k - NUM.length()) == k - NUM.length()
+        && (len - k == 1 || out.charAt(k) == ',')) {
+      out.setLength(k);
+      return;
+    }
+    out.append(NUM);
   }
 
   /** Whether the word {@code [i, end)} is a value: it has a digit or is 8+ hex digits. */
