@@ -227,13 +227,19 @@ public final class MessageNormaliser {
       appendNum(out);
       return extendValue(s, compound);
     }
-    if (compound == end && end - i <= 5 && (s.regionMatches(true, i, "true", 0, end - i)
-        || s.regionMatches(true, i, "false", 0, end - i)) && end - i >= 4) {
+    if (end - i >= 4 && end - i <= 5 && !joined(s, i - 1) && !joined(s, end)
+        && (s.regionMatches(true, i, "true", 0, end - i)
+            || s.regionMatches(true, i, "false", 0, end - i))) {
       out.append(BOOL);
       return end;
     }
     out.append(s, i, end);
     return end;
+  }
+
+  /** Whether {@code s[k]} is a {@code _} or {@code -} that joins words into a compound. */
+  private static boolean joined(String s, int k) {
+    return k >= 0 && k < s.length() && (s.charAt(k) == '_' || s.charAt(k) == '-');
   }
 
   /**
@@ -340,7 +346,8 @@ public final class MessageNormaliser {
       char c = s.charAt(k);
       if (c == '\\') {
         k++;
-      } else if (c == q && (k + 1 == n || !isWordChar(s.charAt(k + 1)))) {
+      } else if (c == q && (k + 1 == n || !(isWordChar(s.charAt(k + 1)) || s.charAt(k + 1) == '<'))) {
+        // a quote followed by a letter is an apostrophe; by '<', one followed by a masked word
         return k + 1;
       }
     }
@@ -791,17 +798,17 @@ public final class MessageNormaliser {
     }
     int k = i < n && s.charAt(i) == ' ' ? i + 1 : i;
     if (k < n && (s.charAt(k) == '+' || s.charAt(k) == '-')) {
+      int hm = digits(s, k + 1, 4, 4); // +0000
+      if (hm > 0 && endsWord(s, hm)) {
+        return hm;
+      }
       int h = digits(s, k + 1, 2, 2);
       if (h > 0) {
-        if (h < n && s.charAt(h) == ':') {
+        if (h + 1 < n && s.charAt(h) == ':') { // +01:00
           int m = digits(s, h + 1, 2, 2);
           return m > 0 && endsWord(s, m) ? m : i;
         }
-        int m = digits(s, h, 2, 2);
-        if (m > 0 && endsWord(s, m)) {
-          return m;
-        }
-        return k == i && endsWord(s, h) ? h : i;
+        return k == i && endsWord(s, h) ? h : i; // +01, only attached to the time
       }
     }
     if (k > i && (s.startsWith("GMT", k) || s.startsWith("UTC", k)) && endsWord(s, k + 3)) {
