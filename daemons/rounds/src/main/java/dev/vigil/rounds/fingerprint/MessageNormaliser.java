@@ -344,9 +344,9 @@ public final class MessageNormaliser {
     int n = s.length();
     for (int k = i + 1; k < n; k++) {
       char c = s.charAt(k);
-      if (c == '\\') {
-        k++;
-      } else if (c == q && (k + 1 == n || !(isWordChar(s.charAt(k + 1)) || s.charAt(k + 1) == '<'))) {
+      // no backslash escapes: a path ending in a backslash would hide the closing quote, and
+      // once masked, would no longer (the template must re-normalise to itself)
+      if (c == q && (k + 1 == n || !(isWordChar(s.charAt(k + 1)) || s.charAt(k + 1) == '<'))) {
         // a quote followed by a letter is an apostrophe; by '<', one followed by a masked word
         return k + 1;
       }
