@@ -79,7 +79,7 @@ final class DotNetStackParser {
       module = dot > 0 ? q.substring(0, dot) : q;
       function = dot > 0 ? q.substring(dot + 1) : "";
     }
-    module = module.replaceAll("\\+<>c(?:__DisplayClass[\\w]*)?$", ""); // closure classes
+    module = module.replaceAll("[.+]<>c(?:__DisplayClass\\w*)?$", ""); // closure classes
     boolean inApp = true;
     for (String prefix : LIBRARY_PREFIXES) {
       if (module.startsWith(prefix)) {

@@ -62,7 +62,12 @@ final class NodeStackParser {
       function = "<anonymous>";
       location = t;
     }
-    location = LINE_COL.matcher(location).replaceFirst("");
+    Matcher lineCol = LINE_COL.matcher(location);
+    if (lineCol.find()) {
+      location = location.substring(0, lineCol.start());
+    } else if (!location.equals("native") && !location.equals("<anonymous>")) {
+      return null; // "Promise.all (index 0)" and the like: no code location
+    }
     if (location.startsWith("file://")) {
       location = location.substring("file://".length());
     }
