@@ -28,8 +28,8 @@ package dev.vigil.rounds.fingerprint;
  *   <tr><td>{@code <uuid>}</td><td>8-4-4-4-12 hex digits</td><td></td></tr>
  *   <tr><td>{@code <email>}</td><td>{@code local@domain.tld}</td><td></td></tr>
  *   <tr><td>{@code <host>}</td><td>IPv4, IPv6 (with {@code ::} or five or more colons, so MAC
- *       addresses too), and dotted host names ending in a common top-level domain; a port after
- *       it becomes {@code :<num>}</td><td>{@code 10.0.0.7}, {@code fe80::1}, {@code db-3.prod.example.com}</td></tr>
+ *       addresses too; {@code [IPv6]} with its brackets), and dotted host names ending in a
+ *       common top-level domain; a port after it becomes {@code :<num>}</td><td>{@code 10.0.0.7}, {@code fe80::1}, {@code db-3.prod.example.com}</td></tr>
  *   <tr><td>{@code <hex>}</td><td>{@code 0x} and hex digits</td><td>{@code 0x7f3a}</td></tr>
  *   <tr><td>{@code <num>}</td><td>any word that contains a digit, with a sign, decimals,
  *       version dots and a unit attached, and any word of eight or more hex digits</td>
@@ -143,6 +143,15 @@ public final class MessageNormaliser {
           if (opening) {
             end = path(s, i);
             mask = PATH;
+          }
+        }
+        case '[' -> {
+          // [IPv6] or [IPv6]:port is how sockets and URLs write an IPv6 host: the same field
+          // holds 10.0.0.7:80 for IPv4, so the brackets go into the mask
+          int v6 = i + 1 < n ? ipv6(s, i + 1) : -1;
+          if (v6 > 0 && v6 < n && s.charAt(v6) == ']') {
+            end = v6 + 1;
+            mask = HOST;
           }
         }
         case ':' -> {

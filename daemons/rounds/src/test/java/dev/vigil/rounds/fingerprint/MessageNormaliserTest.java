@@ -38,7 +38,7 @@ class MessageNormaliserTest {
           object 9f4ef63 and deadbeefcafe                | object <num> and <num>
           from 10.0.0.7 on                               | from <host> on
           from 10.0.0.7:5432 on                          | from <host>:<num> on
-          from [::1]:8080 on                             | from [<host>]:<num> on
+          from [::1]:8080 on                             | from <host>:<num> on
           from fe80::1ff:fe23:4567:890a on               | from <host> on
           from ::ffff:10.0.0.1 on                        | from <host> on
           mac 5c:50:15:4c:18:13 seen                     | mac <host> seen
