@@ -10,6 +10,7 @@ import dev.vigil.launcher.node.Node;
 import dev.vigil.launcher.node.Plugins;
 import dev.vigil.launcher.node.Settings;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +36,7 @@ import picocli.CommandLine.Parameters;
     name = "vigil",
     subcommands = {DiagnoseCommand.class},
     description = "Runs and controls a Vigil node: many supervised daemons in one JVM.",
+    subcommands = {FingerprintCommand.class},
     sortOptions = false)
 public final class Cli implements Callable<Integer> {
   /** Exit code: some daemon is not running or unhealthy, or the node refused a request. */
@@ -94,12 +96,14 @@ public final class Cli implements Callable<Integer> {
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
   boolean help;
 
+  private final InputStream in;
   private final PrintWriter out;
   private final PrintWriter err;
   private final Map<String, String> env;
   private final Path home;
 
-  Cli(PrintWriter out, PrintWriter err, Map<String, String> env, Path home) {
+  Cli(InputStream in, PrintWriter out, PrintWriter err, Map<String, String> env, Path home) {
+    this.in = in;
     this.out = out;
     this.err = err;
     this.env = env;
@@ -114,7 +118,24 @@ public final class Cli implements Callable<Integer> {
    */
   public static int run(
       String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, Path home) {
-    Cli cli = new Cli(out, err, env, home);
+    return run(args, System.in, out, err, env, home);
+  }
+
+  /**
+   * Runs {@code args} with {@code in} as standard input (for commands that read it, such as
+   * {@code vigil fingerprint}).
+   *
+   * @param home where the built-in {@code profiles/} directory is (the installation)
+   * @return the exit code
+   */
+  public static int run(
+      String[] args,
+      InputStream in,
+      PrintWriter out,
+      PrintWriter err,
+      Map<String, String> env,
+      Path home) {
+    Cli cli = new Cli(in, out, err, env, home);
     CommandLine line = new CommandLine(cli);
     line.setOut(out);
     line.setErr(err);
@@ -137,6 +158,21 @@ public final class Cli implements Callable<Integer> {
     out.flush();
     err.flush();
     return code;
+  }
+
+  /** Standard input, for subcommands that read it. */
+  InputStream in() {
+    return in;
+  }
+
+  /** Standard output, for subcommands: their result and nothing else. */
+  PrintWriter out() {
+    return out;
+  }
+
+  /** Standard error, for subcommands: diagnostics. */
+  PrintWriter err() {
+    return err;
   }
 
   @Override
