@@ -192,7 +192,7 @@ class LauncherIT {
     Run bad = run(Map.of(), "--daemons", "NOPE");
     assertThat(bad.exit()).isEqualTo(78);
     assertThat(bad.err())
-        .contains("unknown daemon 'NOPE' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER)");
+        .contains("unknown daemon 'NOPE' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER, SANDBOX_HEALTH)");
     assertThat(stateDir).as("nothing is written for a node that cannot run").isEmptyDirectory();
   }
 
@@ -229,8 +229,8 @@ class LauncherIT {
     assertThat(ok.exit()).as(ok.err()).isZero();
     assertThat(ok.out())
         .isEqualTo(
-            "configuration ok: profile standalone, daemons HEALTH_SERVER, DAEMON_WATCHDOG,"
-                + " EVENT_ROUTER (built-ins only)\n");
+            "configuration ok: profile standalone, daemons SANDBOX_HEALTH + built-ins"
+                + " HEALTH_SERVER, DAEMON_WATCHDOG, EVENT_ROUTER\n");
     assertThat(run(Map.of(), "validate", "--profile", "worker").out())
         .startsWith("configuration ok: profile worker,");
   }
@@ -242,7 +242,7 @@ class LauncherIT {
     assertThat(bad.exit()).isEqualTo(78);
     assertThat(bad.out()).isEmpty();
     assertThat(bad.err())
-        .contains("unknown daemon 'NOPE' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER)");
+        .contains("unknown daemon 'NOPE' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER, SANDBOX_HEALTH)");
   }
 
   @Test

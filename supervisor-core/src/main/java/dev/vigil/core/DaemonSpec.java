@@ -45,6 +45,7 @@ public final class DaemonSpec {
   private final int successThreshold;
   private final Optional<Duration> watchdogTimeout;
   private final boolean critical;
+  private final boolean restartsWhenUnhealthy;
   private final Optional<Object> config;
   private final List<String> problems;
 
@@ -66,6 +67,7 @@ public final class DaemonSpec {
     this.successThreshold = b.successThreshold;
     this.watchdogTimeout = Optional.ofNullable(b.watchdogTimeout);
     this.critical = b.critical;
+    this.restartsWhenUnhealthy = b.restartsWhenUnhealthy;
     this.config = Optional.ofNullable(b.config);
     this.problems = List.copyOf(checkValues());
   }
@@ -95,6 +97,7 @@ public final class DaemonSpec {
     b.successThreshold = successThreshold;
     b.watchdogTimeout = watchdogTimeout.orElse(null);
     b.critical = critical;
+    b.restartsWhenUnhealthy = restartsWhenUnhealthy;
     b.config = config.orElse(null);
     return b;
   }
@@ -207,6 +210,14 @@ public final class DaemonSpec {
     return critical;
   }
 
+  /**
+   * Whether failing its health checks (unhealthy past the failure threshold) restarts the daemon,
+   * as a failed liveness probe does; true unless the builder said otherwise.
+   */
+  public boolean restartsWhenUnhealthy() {
+    return restartsWhenUnhealthy;
+  }
+
   /** The typed configuration handed to each instance. */
   public Optional<Object> config() {
     return config;
@@ -239,6 +250,7 @@ public final class DaemonSpec {
     private int successThreshold = 1;
     private Duration watchdogTimeout;
     private boolean critical;
+    private boolean restartsWhenUnhealthy = true;
     private Object config;
 
     private Builder(DaemonType type, Supplier<? extends Daemon> factory) {
@@ -318,6 +330,16 @@ public final class DaemonSpec {
     /** Marks the daemon critical for the node's liveness and readiness. */
     public Builder critical(boolean value) {
       this.critical = value;
+      return this;
+    }
+
+    /**
+     * Whether an unhealthy daemon is restarted (the default). A daemon whose health reports on
+     * something outside itself (a prober whose targets are down, say) sets false: it stays
+     * RUNNING and unhealthy, and a restart cannot mend what it reports on.
+     */
+    public Builder restartWhenUnhealthy(boolean value) {
+      this.restartsWhenUnhealthy = value;
       return this;
     }
 

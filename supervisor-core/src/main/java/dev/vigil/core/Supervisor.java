@@ -1045,6 +1045,9 @@ final class Supervisor {
       c.consecutiveFailures++;
       if (c.consecutiveFailures >= c.spec.failureThreshold()) {
         acceptHealth(c, previous, result);
+        if (!c.spec.restartsWhenUnhealthy()) {
+          return; // it reports on the world, not on itself: unhealthy, and left RUNNING
+        }
         onExit(
             ctx,
             new DaemonFault(

@@ -38,6 +38,7 @@ class DaemonSpecTest {
     assertThat(s.successThreshold()).isEqualTo(1);
     assertThat(s.watchdogTimeout()).isEmpty();
     assertThat(s.critical()).isFalse();
+    assertThat(s.restartsWhenUnhealthy()).isTrue();
     assertThat(s.config()).isEmpty();
     assertThat(s.dependencies()).isEmpty();
     assertThat(s.bindsTo()).isEmpty();
@@ -91,6 +92,7 @@ class DaemonSpecTest {
             .healthThresholds(5, 2)
             .watchdogTimeout(Duration.ofSeconds(20))
             .critical(true)
+            .restartWhenUnhealthy(false)
             .config("cfg")
             .build();
 

@@ -135,6 +135,34 @@ class HealthTest extends ManagerFixture {
   }
 
   @Test
+  void aDaemonThatReportsOnTheWorldStaysRunningWhenUnhealthy() throws Exception {
+    Scripted s =
+        daemon(
+            "PROBER",
+            b ->
+                b.health(INTERVAL, TIMEOUT)
+                    .healthThresholds(2, 1)
+                    .restartWhenUnhealthy(false));
+    s.health = () -> HealthCheckResult.unhealthy("api.health: connection refused");
+    build();
+    start("PROBER");
+    for (int check = 1; check <= 4; check++) {
+      time.advance(INTERVAL);
+      int expected = check;
+      await().until(() -> s.healthChecks.get() == expected);
+    }
+    await().until(() -> manager.health(t("PROBER")).status() == HealthStatus.UNHEALTHY);
+    settle();
+    assertThat(state("PROBER")).isEqualTo(RUNNING);
+    assertThat(s.instances).hasSize(1);
+    assertThat(manager.info(t("PROBER")).restartCount()).isZero();
+
+    s.health = () -> HealthCheckResult.ok("all probes healthy");
+    time.advance(INTERVAL);
+    await().until(() -> manager.health(t("PROBER")).status() == HealthStatus.HEALTHY);
+  }
+
+  @Test
   void degradedNeverRestarts() throws Exception {
     Scripted s = checked("D", 1, 1);
     s.health = () -> HealthCheckResult.degraded("2 sync errors");

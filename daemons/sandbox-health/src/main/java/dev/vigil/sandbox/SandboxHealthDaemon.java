@@ -15,10 +15,9 @@ import java.util.stream.Collectors;
  * roll-up as its health. One instance per attempt; the results live in the module's {@link
  * ProbeBook}, so a restart loses no history.
  *
- * <p>Its health is the roll-up, with one exception: an unhealthy roll-up is reported as {@code
- * degraded}, with {@code details.status = "unhealthy"}. The supervisor restarts a daemon whose
- * health is unhealthy, and restarting the prober cannot mend a sandbox; it would only hide the
- * results from {@code /status} while the daemon waits to restart, when they matter most.
+ * <p>Its health is the roll-up. Its spec tells the supervisor not to restart it when unhealthy
+ * ({@link dev.vigil.core.DaemonSpec.Builder#restartWhenUnhealthy}): restarting the prober cannot
+ * mend a sandbox, and would hide the results from {@code /status} when they matter most.
  */
 final class SandboxHealthDaemon implements Daemon {
   private final SandboxHealthModule module;
@@ -51,8 +50,7 @@ final class SandboxHealthDaemon implements Daemon {
   public HealthCheckResult healthCheck() {
     Diagnosis d = module.book().diagnosis(true);
     Map<String, Object> details = new LinkedHashMap<>(d.toJson());
-    HealthStatus reported = d.status() == HealthStatus.UNHEALTHY ? HealthStatus.DEGRADED : d.status();
-    return HealthCheckResult.of(reported, message(d), details);
+    return HealthCheckResult.of(d.status(), message(d), details);
   }
 
   /** "unhealthy: api.health unhealthy (connection_error), mlflow.tcp unknown" or "5 probes healthy". */

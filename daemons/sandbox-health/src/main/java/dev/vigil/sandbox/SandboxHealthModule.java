@@ -86,6 +86,7 @@ public final class SandboxHealthModule {
     return DaemonSpec.builder(SANDBOX_HEALTH, () -> new SandboxHealthDaemon(this, random))
         .category("sandbox")
         .health(interval, timeout)
+        .restartWhenUnhealthy(false)
         .restartPolicy(RestartPolicy.defaults().withUnlimitedAttempts())
         .stopTimeout(Duration.ofSeconds(10))
         .build();

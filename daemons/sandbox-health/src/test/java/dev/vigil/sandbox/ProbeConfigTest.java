@@ -130,10 +130,10 @@ class ProbeConfigTest {
         .withFallback(ConfigFactory.defaultReference())
         .resolve();
     SandboxHealthModule module = SandboxHealthModule.create(config, Map.of(), dir);
-    assertThat(module.probeIds()).containsExactly("disk.state-dir", "disk.working-dir", "ports.http", "ports.otlp");
+    assertThat(module.probeIds()).containsExactly("disk.state-dir", "disk.working-dir", "ports.otlp");
     Diagnosis d = module.diagnose(Optional.empty());
     assertThat(d.requiredUnhealthy()).isFalse();
-    for (String id : new String[] {"disk.state-dir", "disk.working-dir", "ports.http"}) {
+    for (String id : new String[] {"disk.state-dir", "disk.working-dir"}) {
       assertThat(d.probes()).filteredOn(p -> p.id().equals(id)).singleElement()
           .satisfies(p -> assertThat(p.status()).as(p.id() + ": " + p.detail()).isEqualTo(HealthStatus.HEALTHY));
     }

@@ -192,14 +192,15 @@ class SandboxHealthDaemonTest {
   }
 
   @Test
-  void anUnhealthyRollUpIsReportedDegradedSoTheProberIsNotRestarted() throws Exception {
+  void anUnhealthyRollUpIsTheDaemonsHealthAndTheProberIsNotRestartedForIt() throws Exception {
     start("probes = [{ id = api.health, kind = tcp, port = " + Fixtures.freePort() + ", failure-threshold = 1 }]", Map.of());
     firstRound("api.health");
     HealthCheckResult health = new SandboxHealthDaemon(module, new java.util.Random()).healthCheck();
-    assertThat(health.status()).isEqualTo(HealthStatus.DEGRADED);
+    assertThat(health.status()).isEqualTo(HealthStatus.UNHEALTHY);
     assertThat(health.details()).containsEntry("status", "unhealthy");
     assertThat(health.message()).startsWith("unhealthy: api.health unhealthy (connection_error)");
     assertThat(module.book().rollUp()).isEqualTo(HealthStatus.UNHEALTHY);
+    assertThat(module.spec().restartsWhenUnhealthy()).isFalse();
   }
 
   @Test

@@ -34,9 +34,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "vigil",
-    subcommands = {DiagnoseCommand.class},
     description = "Runs and controls a Vigil node: many supervised daemons in one JVM.",
-    subcommands = {FingerprintCommand.class},
+    subcommands = {DiagnoseCommand.class, FingerprintCommand.class},
     sortOptions = false)
 public final class Cli implements Callable<Integer> {
   /** Exit code: some daemon is not running or unhealthy, or the node refused a request. */
@@ -224,14 +223,7 @@ public final class Cli implements Callable<Integer> {
         : home.resolve("profiles");
   }
 
-  PrintWriter out() {
-    return out;
-  }
-
-  PrintWriter err() {
-    return err;
-  }
-
+  /** The process environment, for subcommands. */
   Map<String, String> env() {
     return env;
   }

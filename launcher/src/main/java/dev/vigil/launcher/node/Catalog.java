@@ -88,12 +88,13 @@ public final class Catalog {
         problems.addAll(describe(e));
       }
     }
-    Set<String> moduleNames = new TreeSet<>();
-    specs.keySet().forEach(t -> moduleNames.add(t.name()));
-    DaemonNames.ALWAYS.forEach(t -> moduleNames.add(t.name()));
-
     Config given = settings.sources().given();
     Config reference = settings.sources().reference();
+    // a module's daemons are known by their blocks in its reference.conf too, so a module that
+    // failed to build (reported above) does not make its blocks look like typos
+    Set<String> moduleNames = new TreeSet<>(blockNames(reference));
+    specs.keySet().forEach(t -> moduleNames.add(t.name()));
+    DaemonNames.ALWAYS.forEach(t -> moduleNames.add(t.name()));
     problems.addAll(unknownTopLevelKeys(given, reference));
     for (String name : blockNames(config)) {
       if (!name.matches("[A-Z][A-Z0-9_]*")) {
@@ -106,8 +107,8 @@ public final class Catalog {
                 + ")");
         continue;
       }
-      if (!moduleNames.contains(name) && !given.hasPath(DAEMONS_PATH + "." + quoted(name))) {
-        continue; // the defaults of a module jar on the class path that this node does not load
+      if (!given.hasPath(DAEMONS_PATH + "." + quoted(name))) {
+        continue; // a module's own defaults: nothing an operator wrote to check
       }
       Config block = config.getConfig(DAEMONS_PATH + "." + quoted(name));
       Config givenBlock = blockOf(given, name);

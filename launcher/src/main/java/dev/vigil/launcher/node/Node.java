@@ -128,7 +128,10 @@ public final class Node {
       Map<DaemonType, DaemonSpec> specs = new LinkedHashMap<>(catalog.specs());
       DaemonSpec http = httpServer(state, token, info);
       specs.put(http.type(), http);
-      DaemonRegistry registry = DaemonRegistry.of(specs.values());
+      // the node runs the profile's daemons and what they depend on, nothing else of the catalog
+      Set<DaemonType> closure = DaemonRegistry.of(specs.values()).withDependencies(wanted);
+      DaemonRegistry registry =
+          DaemonRegistry.of(specs.values().stream().filter(s -> closure.contains(s.type())).toList());
       DaemonManager m = DaemonManager.builder(registry).build();
       m.addListener(new EventLog());
       manager.set(m);

@@ -144,7 +144,7 @@ class DiagnoseCommandTest {
     Run run = vigil("diagnose", "--json");
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.json().path("probes")).extracting(p -> p.path("id").asText())
-        .containsExactly("disk.state-dir", "disk.working-dir", "ports.http", "ports.otlp");
+        .containsExactly("disk.state-dir", "disk.working-dir", "ports.otlp");
     assertThat(run.json().path("probes").get(0).path("status").asText()).isEqualTo("healthy");
   }
 
