@@ -1,0 +1,718 @@
+package dev.vigil.rounds.store;
+
+import dev.vigil.rounds.AuditEntry;
+import dev.vigil.rounds.ErrorEvent;
+import dev.vigil.rounds.Sample;
+import dev.vigil.rounds.Signature;
+import dev.vigil.rounds.SignatureStatus;
+import dev.vigil.rounds.SignatureStore;
+import dev.vigil.rounds.StoreException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * The embedded {@link SignatureStore}: one SQLite file in WAL mode, so readers (the CLI, another
+ * process) read while the node writes. One connection, one writer: calls are serialised by a lock,
+ * and each {@link #ingest} is one {@code BEGIN IMMEDIATE} transaction of batched prepared
+ * statements. Migrations run when it is opened for writing.
+ *
+ * <p>Durability: with {@link Options#synchronous} {@code full} (the default) a committed batch
+ * survives a power cut; with {@code normal} it survives a crash of the process ({@code kill -9})
+ * but the last commits may be lost on power failure, in exchange for fewer fsyncs.
+ */
+public final class SqliteSignatureStore implements SignatureStore {
+  private static final String SIGNATURE_COLUMNS =
+      "id, fingerprint, fingerprint_version, service, error_type, message_template, frames, status,"
+          + " regression, occurrence_count, first_seen, last_seen, status_changed_at";
+
+  private final Path path;
+  private final Connection connection;
+  private final boolean readOnly;
+  private final int ringSize;
+  private final ReentrantLock lock = new ReentrantLock();
+  // fingerprint -> id; ids never change, so an entry never goes stale (only rolled-back ones could)
+  private final Map<String, Long> ids = new HashMap<>();
+  private final MessageDigest sha256;
+
+  private PreparedStatement insertSeen;
+  private PreparedStatement findId;
+  private PreparedStatement insertSignature;
+  private PreparedStatement countInto;
+  private PreparedStatement reopen;
+  private PreparedStatement putSample;
+  private PreparedStatement insertAudit;
+  private PreparedStatement advanceWatermark;
+
+  /**
+   * How the store is opened.
+   *
+   * @param busyTimeout how long a statement waits for another process's lock
+   * @param synchronous {@code full} or {@code normal} (SQLite's {@code synchronous} pragma in WAL)
+   * @param ringSize how many samples are kept per signature
+   */
+  public record Options(Duration busyTimeout, String synchronous, int ringSize) {
+    /** Checks the values. */
+    public Options {
+      Objects.requireNonNull(busyTimeout, "busyTimeout");
+      if (!synchronous.equals("full") && !synchronous.equals("normal")) {
+        throw new IllegalArgumentException(
+            "synchronous '" + synchronous + "' must be full or normal");
+      }
+      if (ringSize < 1) {
+        throw new IllegalArgumentException("ringSize " + ringSize + " must be at least 1");
+      }
+    }
+
+    /** 5 s busy timeout, {@code full} synchronous, 10 samples per signature. */
+    public static Options defaults() {
+      return new Options(Duration.ofSeconds(5), "full", 10);
+    }
+  }
+
+  private SqliteSignatureStore(Path path, Connection connection, boolean readOnly, int ringSize) {
+    this.path = path;
+    this.connection = connection;
+    this.readOnly = readOnly;
+    this.ringSize = ringSize;
+    try {
+      this.sha256 = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  /**
+   * Opens (creating it and its directory if needed) the store at {@code path} for reading and
+   * writing, and brings its schema up to date.
+   *
+   * @throws StoreException if the file cannot be opened or migrated, or its schema is newer than
+   *     this version knows
+   */
+  public static SqliteSignatureStore open(Path path, Options options) {
+    try {
+      Path parent = path.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+    } catch (java.io.IOException e) {
+      throw new StoreException("cannot create the directory of the signature store " + path, e);
+    }
+    SQLiteConfig config = new SQLiteConfig();
+    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, options.busyTimeout().toMillis()));
+    config.enforceForeignKeys(true);
+    config.setSynchronous(
+        options.synchronous().equals("full")
+            ? SQLiteConfig.SynchronousMode.FULL
+            : SQLiteConfig.SynchronousMode.NORMAL);
+    Connection c = connect(path, config);
+    SqliteSignatureStore store = new SqliteSignatureStore(path, c, false, options.ringSize());
+    try {
+      Migrations.migrate(c, path);
+      store.prepareWrites();
+    } catch (SQLException | RuntimeException e) {
+      store.close();
+      throw e instanceof StoreException se
+          ? se
+          : new StoreException("cannot open the signature store " + path + ": " + e.getMessage(), e);
+    }
+    return store;
+  }
+
+  /**
+   * Opens an existing store for reading only (the CLI), while a node may be writing to it.
+   *
+   * @throws StoreException if there is no store at {@code path}, or its schema is not the one this
+   *     version reads (older: start the node, which migrates it; newer: upgrade Vigil)
+   */
+  public static SqliteSignatureStore openReadOnly(Path path, Duration busyTimeout) {
+    if (!Files.isRegularFile(path)) {
+      throw new StoreException("no signature store at " + path.toAbsolutePath());
+    }
+    SQLiteConfig config = new SQLiteConfig();
+    config.setReadOnly(true);
+    config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
+    Connection c = connect(path, config);
+    SqliteSignatureStore store = new SqliteSignatureStore(path, c, true, 1);
+    try {
+      Migrations.requireCurrent(c, path);
+    } catch (SQLException | RuntimeException e) {
+      store.close();
+      throw e instanceof StoreException se
+          ? se
+          : new StoreException("cannot read the signature store " + path + ": " + e.getMessage(), e);
+    }
+    return store;
+  }
+
+  private static Connection connect(Path path, SQLiteConfig config) {
+    try {
+      return DriverManager.getConnection(
+          "jdbc:sqlite:" + path.toAbsolutePath(), config.toProperties());
+    } catch (SQLException e) {
+      throw new StoreException(
+          "cannot open the signature store " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void prepareWrites() throws SQLException {
+    insertSeen =
+        connection.prepareStatement(
+            "INSERT OR IGNORE INTO seen_events (identity, time, source, ingested_at)"
+                + " VALUES (?, ?, ?, ?)");
+    findId = connection.prepareStatement("SELECT id FROM signatures WHERE fingerprint = ?");
+    insertSignature =
+        connection.prepareStatement(
+            "INSERT INTO signatures (fingerprint, fingerprint_version, service, error_type,"
+                + " message_template, frames, status, regression, occurrence_count, first_seen,"
+                + " last_seen, status_changed_at, created_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, 'new', 0, ?, ?, ?, ?, ?) RETURNING "
+                + SIGNATURE_COLUMNS);
+    countInto =
+        connection.prepareStatement(
+            "UPDATE signatures SET occurrence_count = occurrence_count + ?,"
+                + " first_seen = min(first_seen, ?), last_seen = max(last_seen, ?)"
+                + " WHERE id = ? RETURNING "
+                + SIGNATURE_COLUMNS);
+    reopen =
+        connection.prepareStatement(
+            "UPDATE signatures SET status = 'new', regression = 1, status_changed_at = ?"
+                + " WHERE id = ? AND status = 'resolved' RETURNING "
+                + SIGNATURE_COLUMNS);
+    putSample =
+        connection.prepareStatement(
+            "INSERT OR REPLACE INTO samples (signature_id, slot, occurrence, trace_id, span_id,"
+                + " time, message, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+    insertAudit =
+        connection.prepareStatement(
+            "INSERT INTO audit_log (signature_id, at, actor, from_status, to_status, regression,"
+                + " reason) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    advanceWatermark =
+        connection.prepareStatement(
+            "INSERT INTO watermarks (source, position, backlog_from, updated_at) VALUES (?, ?, ?, ?)"
+                + " ON CONFLICT (source) DO UPDATE SET position = max(position, excluded.position),"
+                + " backlog_from = excluded.backlog_from, updated_at = excluded.updated_at");
+  }
+
+  /** Where the store's file is. */
+  public Path path() {
+    return path;
+  }
+
+  @Override
+  public IngestOutcome ingest(List<GroupedEvent> events, Instant now, WatermarkAdvance advance) {
+    requireWritable();
+    lock.lock();
+    Map<String, Long> created = new HashMap<>();
+    try {
+      try {
+        begin();
+        IngestOutcome outcome = ingestInTransaction(events, now, advance, created);
+        commit();
+        ids.putAll(created);
+        return outcome;
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(e);
+        throw new StoreException(
+            "could not commit a batch of " + events.size() + " events to " + path + ": "
+                + e.getMessage(),
+            e);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private IngestOutcome ingestInTransaction(
+      List<GroupedEvent> events, Instant now, WatermarkAdvance advance, Map<String, Long> created)
+      throws SQLException {
+    long nowNs = nanos(now);
+    int duplicates = 0;
+    // the batch's accepted events per fingerprint, in first-seen order
+    Map<String, List<GroupedEvent>> groups = new LinkedHashMap<>();
+    if (!events.isEmpty()) {
+      for (GroupedEvent g : events) {
+        ErrorEvent e = g.event();
+        insertSeen.setBytes(1, identity(e, g.grouping().fingerprint()));
+        insertSeen.setLong(2, nanos(e.time()));
+        insertSeen.setString(3, e.source());
+        insertSeen.setLong(4, nowNs);
+        insertSeen.addBatch();
+      }
+      int[] inserted = insertSeen.executeBatch();
+      for (int i = 0; i < inserted.length; i++) {
+        if (inserted[i] == 0) {
+          duplicates++;
+        } else {
+          GroupedEvent g = events.get(i);
+          groups.computeIfAbsent(g.grouping().fingerprint(), k -> new ArrayList<>()).add(g);
+        }
+      }
+    }
+    List<Touched> touched = new ArrayList<>(groups.size());
+    int accepted = 0;
+    for (List<GroupedEvent> group : groups.values()) {
+      accepted += group.size();
+      touched.add(countGroup(group, nowNs, created));
+    }
+    if (advance != null) {
+      advanceWatermark.setString(1, advance.source());
+      advanceWatermark.setLong(2, nanos(advance.position()));
+      if (advance.backlogFrom() == null) {
+        advanceWatermark.setNull(3, java.sql.Types.INTEGER);
+      } else {
+        advanceWatermark.setLong(3, nanos(advance.backlogFrom()));
+      }
+      advanceWatermark.setLong(4, nowNs);
+      advanceWatermark.executeUpdate();
+    }
+    return new IngestOutcome(accepted, duplicates, touched);
+  }
+
+  /** Counts one fingerprint's accepted events of a batch into its signature. */
+  private Touched countGroup(List<GroupedEvent> group, long nowNs, Map<String, Long> created)
+      throws SQLException {
+    GroupedEvent first = group.get(0);
+    String fingerprint = first.grouping().fingerprint();
+    long min = Long.MAX_VALUE;
+    long max = Long.MIN_VALUE;
+    for (GroupedEvent g : group) {
+      long t = nanos(g.event().time());
+      min = Math.min(min, t);
+      max = Math.max(max, t);
+    }
+    Long id = ids.get(fingerprint);
+    if (id == null) {
+      id = created.get(fingerprint);
+    }
+    if (id == null) {
+      findId.setString(1, fingerprint);
+      try (ResultSet rs = findId.executeQuery()) {
+        id = rs.next() ? rs.getLong(1) : null;
+      }
+      if (id != null) {
+        created.put(fingerprint, id); // cached on commit
+      }
+    }
+    Signature signature = null;
+    boolean isNew = false;
+    if (id != null) {
+      countInto.setLong(1, group.size());
+      countInto.setLong(2, min);
+      countInto.setLong(3, max);
+      countInto.setLong(4, id);
+      signature = single(countInto);
+    }
+    if (signature == null) {
+      ErrorEvent e = first.event();
+      insertSignature.setString(1, fingerprint);
+      insertSignature.setInt(2, first.grouping().version());
+      insertSignature.setString(3, e.service());
+      insertSignature.setString(4, e.errorType());
+      insertSignature.setString(5, first.grouping().template());
+      insertSignature.setString(6, String.join("\n", first.grouping().frames()));
+      insertSignature.setLong(7, group.size());
+      insertSignature.setLong(8, min);
+      insertSignature.setLong(9, max);
+      insertSignature.setLong(10, nowNs);
+      insertSignature.setLong(11, nowNs);
+      signature = single(insertSignature);
+      created.put(fingerprint, signature.id());
+      isNew = true;
+      audit(signature.id(), nowNs, "ingest", null, SignatureStatus.NEW, false, "first seen");
+    }
+    boolean regressed = false;
+    if (signature.status() == SignatureStatus.RESOLVED && max > nanos(signature.statusChangedAt())) {
+      reopen.setLong(1, nowNs);
+      reopen.setLong(2, signature.id());
+      Signature reopened = single(reopen);
+      if (reopened != null) {
+        regressed = true;
+        audit(
+            signature.id(),
+            nowNs,
+            "ingest",
+            SignatureStatus.RESOLVED,
+            SignatureStatus.NEW,
+            true,
+            "recurred at " + instant(max) + " after being resolved at " + signature.statusChangedAt());
+        signature = reopened;
+      }
+    }
+    writeSamples(signature, group);
+    return new Touched(signature, group.size(), isNew, regressed);
+  }
+
+  /** Puts the batch's newest occurrences into the signature's ring (older ones would be overwritten). */
+  private void writeSamples(Signature signature, List<GroupedEvent> group) throws SQLException {
+    int m = group.size();
+    long firstOccurrence = signature.occurrenceCount() - m + 1;
+    for (int k = Math.max(0, m - ringSize); k < m; k++) {
+      ErrorEvent e = group.get(k).event();
+      long occurrence = firstOccurrence + k;
+      putSample.setLong(1, signature.id());
+      putSample.setLong(2, Math.floorMod(occurrence, ringSize));
+      putSample.setLong(3, occurrence);
+      putSample.setString(4, e.traceId());
+      putSample.setString(5, e.spanId());
+      putSample.setLong(6, nanos(e.time()));
+      putSample.setString(7, e.message());
+      putSample.setString(8, e.source());
+      putSample.addBatch();
+    }
+    putSample.executeBatch();
+  }
+
+  private void audit(
+      long id,
+      long atNs,
+      String actor,
+      SignatureStatus from,
+      SignatureStatus to,
+      boolean regression,
+      String reason)
+      throws SQLException {
+    insertAudit.setLong(1, id);
+    insertAudit.setLong(2, atNs);
+    insertAudit.setString(3, actor);
+    insertAudit.setString(4, from == null ? null : from.wireName());
+    insertAudit.setString(5, to.wireName());
+    insertAudit.setInt(6, regression ? 1 : 0);
+    insertAudit.setString(7, reason);
+    insertAudit.executeUpdate();
+  }
+
+  /** 16 bytes of SHA-256 over the identity parts, each length-prefixed so none can run into the next. */
+  private byte[] identity(ErrorEvent e, String fingerprint) {
+    MessageDigest md = sha256;
+    md.reset();
+    update(md, e.traceId());
+    update(md, e.spanId());
+    update(md, Long.toString(nanos(e.time())));
+    update(md, fingerprint);
+    return Arrays.copyOf(md.digest(), 16);
+  }
+
+  private static void update(MessageDigest md, String part) {
+    byte[] bytes = part.getBytes(StandardCharsets.UTF_8);
+    int n = bytes.length;
+    md.update(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
+    md.update(bytes);
+  }
+
+  @Override
+  public Optional<Watermark> watermark(String source) {
+    return read(
+        "SELECT source, position, backlog_from, updated_at FROM watermarks WHERE source = ?",
+        ps -> ps.setString(1, source),
+        rs -> {
+          long backlog = rs.getLong(3);
+          boolean noBacklog = rs.wasNull();
+          return new Watermark(
+              rs.getString(1),
+              instant(rs.getLong(2)),
+              noBacklog ? null : instant(backlog),
+              instant(rs.getLong(4)));
+        })
+        .stream()
+        .findFirst();
+  }
+
+  @Override
+  public List<Signature> list(Query query) {
+    StringBuilder sql = new StringBuilder("SELECT " + SIGNATURE_COLUMNS + " FROM signatures");
+    List<String> args = new ArrayList<>();
+    if (query.status() != null) {
+      sql.append(" WHERE status = ?");
+      args.add(query.status().wireName());
+    }
+    if (query.service() != null) {
+      sql.append(args.isEmpty() ? " WHERE" : " AND").append(" service = ?");
+      args.add(query.service());
+    }
+    sql.append(" ORDER BY last_seen DESC, id DESC LIMIT ?");
+    return read(
+        sql.toString(),
+        ps -> {
+          for (int i = 0; i < args.size(); i++) {
+            ps.setString(i + 1, args.get(i));
+          }
+          ps.setInt(args.size() + 1, Math.max(0, query.limit()));
+        },
+        SqliteSignatureStore::signature);
+  }
+
+  @Override
+  public Optional<Signature> get(long id) {
+    return read(
+            "SELECT " + SIGNATURE_COLUMNS + " FROM signatures WHERE id = ?",
+            ps -> ps.setLong(1, id),
+            SqliteSignatureStore::signature)
+        .stream()
+        .findFirst();
+  }
+
+  @Override
+  public Optional<Signature> byFingerprint(String fingerprint) {
+    return read(
+            "SELECT " + SIGNATURE_COLUMNS + " FROM signatures WHERE fingerprint = ?",
+            ps -> ps.setString(1, fingerprint),
+            SqliteSignatureStore::signature)
+        .stream()
+        .findFirst();
+  }
+
+  @Override
+  public List<Sample> samples(long signatureId) {
+    return read(
+        "SELECT trace_id, span_id, time, message, source FROM samples WHERE signature_id = ?"
+            + " ORDER BY occurrence DESC",
+        ps -> ps.setLong(1, signatureId),
+        rs ->
+            new Sample(
+                rs.getString(1),
+                rs.getString(2),
+                instant(rs.getLong(3)),
+                rs.getString(4),
+                rs.getString(5)));
+  }
+
+  @Override
+  public List<AuditEntry> audit(long signatureId) {
+    return read(
+        "SELECT signature_id, at, actor, from_status, to_status, regression, reason"
+            + " FROM audit_log WHERE signature_id = ? ORDER BY id",
+        ps -> ps.setLong(1, signatureId),
+        rs -> {
+          String from = rs.getString(4);
+          return new AuditEntry(
+              rs.getLong(1),
+              instant(rs.getLong(2)),
+              rs.getString(3),
+              from == null ? null : SignatureStatus.fromWire(from),
+              SignatureStatus.fromWire(rs.getString(5)),
+              rs.getInt(6) == 1,
+              rs.getString(7));
+        });
+  }
+
+  @Override
+  public Optional<Signature> transition(
+      long signatureId, SignatureStatus to, String actor, String reason, Instant at) {
+    requireWritable();
+    lock.lock();
+    try {
+      try {
+        begin();
+        Optional<Signature> current = getInTransaction(signatureId);
+        if (current.isEmpty()) {
+          rollback();
+          return Optional.empty();
+        }
+        SignatureStatus from = current.get().status();
+        if (!from.canMoveTo(to)) {
+          rollback();
+          throw new IllegalTransitionException(signatureId, from, to);
+        }
+        long atNs = nanos(at);
+        try (PreparedStatement ps =
+            connection.prepareStatement(
+                "UPDATE signatures SET status = ?, status_changed_at = ? WHERE id = ?")) {
+          ps.setString(1, to.wireName());
+          ps.setLong(2, atNs);
+          ps.setLong(3, signatureId);
+          ps.executeUpdate();
+        }
+        audit(signatureId, atNs, actor, from, to, false, reason);
+        Optional<Signature> after = getInTransaction(signatureId);
+        commit();
+        return after;
+      } catch (IllegalTransitionException e) {
+        throw e; // already rolled back
+      } catch (SQLException | RuntimeException e) {
+        rollbackQuietly(e);
+        throw new StoreException(
+            "could not move signature " + signatureId + " to " + to.wireName() + ": "
+                + e.getMessage(),
+            e);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private Optional<Signature> getInTransaction(long id) throws SQLException {
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "SELECT " + SIGNATURE_COLUMNS + " FROM signatures WHERE id = ?")) {
+      ps.setLong(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(signature(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  @Override
+  public int expireSeen(Instant ingestedBefore, Duration overlap) {
+    requireWritable();
+    lock.lock();
+    try {
+      try (PreparedStatement ps =
+          connection.prepareStatement(
+              "DELETE FROM seen_events WHERE ingested_at < ? AND time < coalesce("
+                  + "(SELECT min(position) FROM watermarks) - ?, 9223372036854775807)")) {
+        ps.setLong(1, nanos(ingestedBefore));
+        ps.setLong(2, overlap.toNanos());
+        return ps.executeUpdate(); // one statement: its own transaction
+      } catch (SQLException e) {
+        throw new StoreException("could not expire seen events in " + path, e);
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (!connection.isClosed()) {
+        connection.close(); // an open transaction is rolled back, never committed half-done
+      }
+    } catch (SQLException e) {
+      throw new StoreException("could not close the signature store " + path, e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SqliteSignatureStore{" + path + (readOnly ? ", read-only" : "") + "}";
+  }
+
+  private void requireWritable() {
+    if (readOnly) {
+      throw new StoreException("the signature store " + path + " is open read-only");
+    }
+  }
+
+  /*
+   * Transactions are explicit statements on an auto-commit connection: sqlite-jdbc's own
+   * setAutoCommit(false) begins the next transaction as soon as one commits, which with BEGIN
+   * IMMEDIATE would hold the write lock between batches and lock out every other writer.
+   */
+  private void begin() throws SQLException {
+    execute(connection, "BEGIN IMMEDIATE");
+  }
+
+  private void commit() throws SQLException {
+    execute(connection, "COMMIT");
+  }
+
+  private void rollback() throws SQLException {
+    execute(connection, "ROLLBACK");
+  }
+
+  private void rollbackQuietly(Exception cause) {
+    try {
+      rollback();
+    } catch (SQLException e) {
+      // no transaction open (BEGIN itself failed): nothing to undo
+      if (!String.valueOf(e.getMessage()).contains("no transaction is active")) {
+        cause.addSuppressed(e);
+      }
+    }
+  }
+
+  private interface Binder {
+    void bind(PreparedStatement ps) throws SQLException;
+  }
+
+  private interface RowMapper<T> {
+    T map(ResultSet rs) throws SQLException;
+  }
+
+  private <T> List<T> read(String sql, Binder binder, RowMapper<T> mapper) {
+    lock.lock();
+    try (PreparedStatement ps = connection.prepareStatement(sql)) {
+      binder.bind(ps);
+      List<T> rows = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows.add(mapper.map(rs));
+        }
+      }
+      return rows;
+    } catch (SQLException e) {
+      throw new StoreException("could not read the signature store " + path + ": " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private static Signature single(PreparedStatement ps) throws SQLException {
+    try (ResultSet rs = ps.executeQuery()) {
+      return rs.next() ? signature(rs) : null;
+    }
+  }
+
+  private static Signature signature(ResultSet rs) throws SQLException {
+    String frames = rs.getString(7);
+    return new Signature(
+        rs.getLong(1),
+        rs.getString(2),
+        rs.getInt(3),
+        rs.getString(4),
+        rs.getString(5),
+        rs.getString(6),
+        frames.isEmpty() ? List.of() : List.of(frames.split("\n", -1)),
+        SignatureStatus.fromWire(rs.getString(8)),
+        rs.getInt(9) == 1,
+        rs.getLong(10),
+        instant(rs.getLong(11)),
+        instant(rs.getLong(12)),
+        instant(rs.getLong(13)));
+  }
+
+  /** Epoch nanoseconds, saturated at the ends of the range a long holds (years 1677 to 2262). */
+  static long nanos(Instant t) {
+    try {
+      return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+    } catch (ArithmeticException overflow) {
+      return t.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
+  static Instant instant(long nanos) {
+    return Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L));
+  }
+
+  /** Runs a statement outside the prepared set (migrations). */
+  static void execute(Connection c, String sql) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(sql);
+    }
+  }
+}
