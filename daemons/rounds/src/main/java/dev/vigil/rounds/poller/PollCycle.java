@@ -32,7 +32,9 @@ import java.util.function.Supplier;
  * begins ({@link TelemetrySource.Batch#backlogFrom}); the watermark moves only that far (the backlog
  * is recorded with it) and the cycle goes on reading from there, up to {@link
  * Settings#maxFetchesPerCycle} reads, so a backlog drains over the next cycles rather than being
- * dropped.
+ * dropped. Reads that stay within the overlap behind the old watermark do not use up that budget:
+ * otherwise a dense overlap, all of it counted already, could fill every read of every cycle and
+ * the backlog would never drain.
  *
  * <p>Not thread-safe: one cycle at a time (the poller's single-flight guarantees it).
  */
@@ -156,8 +158,10 @@ public final class PollCycle {
     Optional<Watermark> mark = store.get().watermark(name);
     Instant from =
         mark.map(w -> w.position().minus(settings.overlap())).orElse(now.minus(settings.lookback()));
+    Instant counted = mark.map(Watermark::position).orElse(from);
     Instant firstFrom = from;
     int fetches = 0;
+    int progressing = 0; // reads that got past the old watermark: the cycle's budget
     int fetched = 0;
     int filtered = 0;
     int skipped = 0;
@@ -167,7 +171,7 @@ public final class PollCycle {
     int updated = 0;
     Instant watermark = mark.map(Watermark::position).orElse(null);
     Instant backlog = mark.map(Watermark::backlogFrom).orElse(null);
-    while (from.isBefore(end) && fetches < settings.maxFetchesPerCycle()) {
+    while (from.isBefore(end) && progressing < settings.maxFetchesPerCycle()) {
       if (Thread.interrupted()) {
         throw new InterruptedException("poll of " + name + " stopped");
       }
@@ -175,6 +179,9 @@ public final class PollCycle {
           source.fetch(from, end, settings.pageSize(), settings.maxEventsPerFetch());
       fetches++;
       Instant resume = batch.backlogFrom();
+      if (resume == null || resume.isAfter(counted)) {
+        progressing++;
+      }
       if (resume != null && (!resume.isAfter(from) || resume.isAfter(end))) {
         throw new TelemetryException(
             TelemetryException.Kind.MALFORMED,
