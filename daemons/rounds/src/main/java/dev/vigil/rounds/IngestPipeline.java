@@ -78,7 +78,13 @@ public final class IngestPipeline {
   /** An {@link EventSink} for pushed events (no watermark) that publishes on {@code bus}. */
   public EventSink sink(EventBus bus) {
     Objects.requireNonNull(bus, "bus");
-    return events -> ingest(events, null, e -> bus.publish((Record) e));
+    return sink(e -> bus.publish((Record) e));
+  }
+
+  /** An {@link EventSink} for pushed events (no watermark) that hands its events to {@code publish}. */
+  public EventSink sink(Consumer<SignatureEvent> publish) {
+    Objects.requireNonNull(publish, "publish");
+    return events -> ingest(events, null, publish);
   }
 
   /**
