@@ -68,7 +68,7 @@ class PollCycleTest {
     if (store != null) {
       store.close();
     }
-    store = SqliteSignatureStore.open(dir.resolve("rounds.db"), SqliteSignatureStore.Options.defaults());
+    store = SqliteSignatureStore.open(dir.resolve("rounds.db"), new SqliteSignatureStore.Options(Duration.ofSeconds(5), "normal", 10));
     SignatureStore crashing = new CrashingStore(store, crashBeforeCommit);
     IngestPipeline pipeline =
         new IngestPipeline(
