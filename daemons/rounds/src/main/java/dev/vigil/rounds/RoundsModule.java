@@ -111,6 +111,31 @@ public final class RoundsModule implements AutoCloseable {
   }
 
   /**
+   * The pollable backends compiled into this module, by name ({@code jaeger}, {@code signoz},
+   * ...): each factory reads its own settings from the whole configuration. {@code otlp} is not
+   * among them: it is pushed, not polled.
+   */
+  public static Map<String, Function<Config, TelemetrySource>> builtInSources() {
+    return Map.of();
+  }
+
+  /** Builds the module with the {@link #builtInSources()}, the system clock and {@code vigil.state-dir}. */
+  public static RoundsModule create(Config config) {
+    return create(config, builtInSources());
+  }
+
+  /**
+   * Builds the module with the {@link #builtInSources()} and the system clock; the store's default
+   * file is in {@code stateDir} (the node's, absolute) rather than in {@code vigil.state-dir}.
+   */
+  public static RoundsModule create(Config config, Path stateDir) {
+    return create(
+        config.withValue(
+            "vigil.state-dir", com.typesafe.config.ConfigValueFactory.fromAnyRef(stateDir.toString())),
+        builtInSources());
+  }
+
+  /**
    * Validates the rounds settings in {@code config} (the whole merged tree) and builds the module.
    *
    * @param sources the pollable backends by name

@@ -35,7 +35,7 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "vigil",
     description = "Runs and controls a Vigil node: many supervised daemons in one JVM.",
-    subcommands = {DiagnoseCommand.class, FingerprintCommand.class},
+    subcommands = {DiagnoseCommand.class, FingerprintCommand.class, ScanCommand.class, SignaturesCommand.class},
     sortOptions = false)
 public final class Cli implements Callable<Integer> {
   /** Exit code: some daemon is not running or unhealthy, or the node refused a request. */
@@ -202,6 +202,11 @@ public final class Cli implements Callable<Integer> {
     String profileName = profileFile != null ? profileFile.getFileName().toString() : profile;
     Plugins plugins = Plugins.of(classpath, home.resolve("lib"));
     return Node.prepare(settings, plugins, env, profileName, out, err);
+  }
+
+  /** The merged configuration {@code --all} would run with (for commands reading module settings). */
+  Config effectiveConfig() {
+    return Settings.effective(profilePath(), config, env);
   }
 
   Path profilePath() {
