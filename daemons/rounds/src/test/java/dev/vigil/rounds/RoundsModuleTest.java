@@ -120,4 +120,28 @@ class RoundsModuleTest {
           .hasMessageContaining("SIGNATURE_STORE is not running");
     }
   }
+
+  @Test
+  void scanOnceRunsOneCycleIntoItsOwnStoreAndASecondScanCountsNothingTwice(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    java.time.Instant now = java.time.Instant.parse("2026-03-01T10:00:00Z");
+    java.time.Clock clock = java.time.Clock.fixed(now, java.time.ZoneOffset.UTC);
+    FakeTelemetrySource source = new FakeTelemetrySource("fake", clock);
+    for (int i = 0; i < 3; i++) {
+      source.add(
+          new ErrorEvent("fake", "api", "E", "boom " + i, "", now.minusSeconds(60 + i), "t" + i, "", Severity.ERROR, null),
+          Duration.ZERO);
+    }
+    Config c = config(Map.of("vigil.rounds.telemetry.backend", "fake", "vigil.state-dir", dir.toString()));
+    try (RoundsModule module = RoundsModule.create(c, Map.of("fake", conf -> source), clock)) {
+      var first = module.scanOnce(e -> {}).orElseThrow();
+      var second = module.scanOnce(e -> {}).orElseThrow();
+      assertThat(first.result().accepted()).isEqualTo(3);
+      assertThat(first.result().newSignatures()).isEqualTo(1); // the interim grouping masks the digits
+      assertThat(second.result().accepted()).isZero();
+      assertThat(second.result().duplicates()).isEqualTo(3);
+      try (SignatureStore reader = module.openStoreReadOnly()) {
+        assertThat(reader.list(SignatureStore.Query.all(10))).singleElement().extracting(Signature::occurrenceCount).isEqualTo(3L);
+      }
+    }
+  }
 }
