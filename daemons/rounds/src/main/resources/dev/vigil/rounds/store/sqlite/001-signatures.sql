@@ -43,8 +43,8 @@ CREATE TABLE watermarks (
   updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 
--- Identities of counted events: the first 16 bytes of SHA-256 over trace id, span id, time and
--- fingerprint.
+-- Identities of counted events: the event time (8 bytes, big-endian, sign bit flipped) and 8 bytes
+-- of SHA-256 over trace id, span id and fingerprint.
 CREATE TABLE seen_events (
   identity BLOB PRIMARY KEY,
   time INTEGER NOT NULL,
