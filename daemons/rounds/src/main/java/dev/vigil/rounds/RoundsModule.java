@@ -68,6 +68,7 @@ public final class RoundsModule implements AutoCloseable {
   private final RoundsMetrics metrics = new RoundsMetrics();
   private final SignatureStoreDaemon.Handle store;
   private final IngestPipeline pipeline;
+  private volatile EventBus bus;
 
   /**
    * The rounds settings, validated.
@@ -116,7 +117,11 @@ public final class RoundsModule implements AutoCloseable {
    * among them: it is pushed, not polled.
    */
   public static Map<String, Function<Config, TelemetrySource>> builtInSources() {
-    return Map.of();
+    Map<String, Function<Config, TelemetrySource>> sources = new java.util.LinkedHashMap<>();
+    for (String backend : dev.vigil.rounds.telemetry.TelemetrySources.BACKENDS) {
+      sources.put(backend, config -> dev.vigil.rounds.telemetry.TelemetrySources.create(backend, config));
+    }
+    return Map.copyOf(sources);
   }
 
   /** Builds the module with the {@link #builtInSources()}, the system clock and {@code vigil.state-dir}. */
@@ -200,7 +205,9 @@ public final class RoundsModule implements AutoCloseable {
     int maxReads = p.intIn(POLLER + "max-reads-per-cycle", 1, 1_000);
     int overlap = p.intIn(POLLER + "overlap-seconds", 0, 86_400);
     int delay = p.intIn(POLLER + "ingest-delay-seconds", 0, 86_400);
-    String filterText = p.string(POLLER + "service-filter");
+    // the pull sources filter by service too (in their queries where the API can); the cycle
+    // filters again so that events of other services never count, whatever a source returns
+    String filterText = p.string(ROUNDS + "telemetry.service-filter");
     Set<String> filter = new LinkedHashSet<>();
     Arrays.stream(filterText.split(",")).map(String::strip).filter(s -> !s.isEmpty()).forEach(filter::add);
     p.throwIfAny();
@@ -274,6 +281,29 @@ public final class RoundsModule implements AutoCloseable {
    */
   public EventSink eventSink(EventBus bus) {
     return pipeline.sink(bus);
+  }
+
+  /**
+   * The ingest port for a receiver whose spec is built before the manager (and so its bus) exists:
+   * it publishes on the bus given to {@link #publishTo}. Call that once the manager is built and
+   * before it starts anything; events committed before it are counted but not announced (logged).
+   */
+  public EventSink pushSink() {
+    return pipeline.sink(
+        e -> {
+          EventBus b = bus;
+          if (b != null) {
+            b.publish((Record) e);
+          } else {
+            org.slf4j.LoggerFactory.getLogger(RoundsModule.class)
+                .warn("no event bus yet (publishTo not called): {} not announced", e);
+          }
+        });
+  }
+
+  /** The bus {@link #pushSink()} publishes on: the node's {@code DaemonManager.events()}. */
+  public void publishTo(EventBus bus) {
+    this.bus = Objects.requireNonNull(bus, "bus");
   }
 
   /** The shared ingest pipeline (for benchmarks and for sinks that publish elsewhere). */

@@ -55,7 +55,7 @@ class RoundsModuleTest {
     RoundsModule.Settings s =
         RoundsModule.settings(
             config(Map.of(
-                "vigil.rounds.poller.service-filter", " checkout, billing ,,",
+                "vigil.rounds.telemetry.service-filter", " checkout, billing ,,",
                 "vigil.rounds.store.sqlite.path", "/data/r.db")),
             NONE.keySet());
     assertThat(s.cycle().serviceFilter()).containsExactlyInAnyOrder("checkout", "billing");
