@@ -161,7 +161,17 @@ public final class RoundsModule implements AutoCloseable {
     if (!settings.backend().equals(OTLP)) {
       source = sources.get(settings.backend()).apply(config);
     }
-    return new RoundsModule(settings, source, new InterimFingerprinting(), clock);
+    return new RoundsModule(settings, source, fingerprinting(), clock);
+  }
+
+  /** The fingerprint algorithm ({@code dev.vigil.rounds.fingerprint}) behind the pipeline's port. */
+  static Fingerprinting fingerprinting() {
+    dev.vigil.rounds.fingerprint.Fingerprinter fingerprinter = new dev.vigil.rounds.fingerprint.Fingerprinter();
+    return (service, errorType, message, stackTrace) -> {
+      dev.vigil.rounds.fingerprint.Fingerprint f =
+          fingerprinter.fingerprint(service, errorType, message, stackTrace);
+      return new Fingerprinting.Result(f.hash(), f.version(), f.template(), f.frames());
+    };
   }
 
   /** Reads and checks the settings, reporting every problem at once. */
@@ -340,7 +350,7 @@ public final class RoundsModule implements AutoCloseable {
       IngestPipeline once =
           new IngestPipeline(
               fixed,
-              new InterimFingerprinting(),
+              fingerprinting(),
               new IngestPipeline.Settings(
                   settings.investigationThreshold(),
                   settings.seenRetention(),

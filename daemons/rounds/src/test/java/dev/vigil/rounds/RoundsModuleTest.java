@@ -136,11 +136,15 @@ class RoundsModuleTest {
       var first = module.scanOnce(e -> {}).orElseThrow();
       var second = module.scanOnce(e -> {}).orElseThrow();
       assertThat(first.result().accepted()).isEqualTo(3);
-      assertThat(first.result().newSignatures()).isEqualTo(1); // the interim grouping masks the digits
+      assertThat(first.result().newSignatures()).isEqualTo(1); // the fingerprint masks the numbers
       assertThat(second.result().accepted()).isZero();
       assertThat(second.result().duplicates()).isEqualTo(3);
       try (SignatureStore reader = module.openStoreReadOnly()) {
-        assertThat(reader.list(SignatureStore.Query.all(10))).singleElement().extracting(Signature::occurrenceCount).isEqualTo(3L);
+        Signature s = reader.list(SignatureStore.Query.all(10)).get(0);
+        assertThat(reader.list(SignatureStore.Query.all(10))).hasSize(1);
+        assertThat(s.occurrenceCount()).isEqualTo(3L);
+        assertThat(s.fingerprintVersion()).isEqualTo(dev.vigil.rounds.fingerprint.Fingerprinter.VERSION);
+        assertThat(s.service()).isEqualTo("api");
       }
     }
   }

@@ -35,7 +35,12 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "vigil",
     description = "Runs and controls a Vigil node: many supervised daemons in one JVM.",
-    subcommands = {DiagnoseCommand.class, FingerprintCommand.class, ScanCommand.class, SignaturesCommand.class},
+    subcommands = {
+      DiagnoseCommand.class,
+      FingerprintCommand.class,
+      ScanCommand.class,
+      SignaturesCommand.class
+    },
     sortOptions = false)
 public final class Cli implements Callable<Integer> {
   /** Exit code: some daemon is not running or unhealthy, or the node refused a request. */
