@@ -42,6 +42,9 @@ class LauncherIT {
     ProcessBuilder pb = new ProcessBuilder(command);
     pb.environment().put("VIGIL_STATE_DIR", stateDir.toString());
     pb.environment().put("VIGIL_HEALTH_PORT", "0");
+    // nodes of different tests run side by side: every listening port ephemeral
+    pb.environment().put("OTLP_HTTP_PORT", "0");
+    pb.environment().put("OTLP_GRPC_PORT", "0");
     pb.environment().remove("VIGIL_HTTP_HOST");
     pb.environment().putAll(env);
     return pb;
@@ -192,7 +195,7 @@ class LauncherIT {
     Run bad = run(Map.of(), "--daemons", "NOPE");
     assertThat(bad.exit()).isEqualTo(78);
     assertThat(bad.err())
-        .contains("unknown daemon 'NOPE' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER, SANDBOX_HEALTH)");
+        .contains("unknown daemon 'NOPE' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER, OTLP_RECEIVER, SANDBOX_HEALTH, SIGNATURE_STORE, TELEMETRY_POLLER)");
     assertThat(stateDir).as("nothing is written for a node that cannot run").isEmptyDirectory();
   }
 
@@ -229,8 +232,8 @@ class LauncherIT {
     assertThat(ok.exit()).as(ok.err()).isZero();
     assertThat(ok.out())
         .isEqualTo(
-            "configuration ok: profile standalone, daemons SANDBOX_HEALTH + built-ins"
-                + " HEALTH_SERVER, DAEMON_WATCHDOG, EVENT_ROUTER\n");
+            "configuration ok: profile standalone, daemons OTLP_RECEIVER, TELEMETRY_POLLER,"
+                + " SANDBOX_HEALTH + built-ins HEALTH_SERVER, DAEMON_WATCHDOG, EVENT_ROUTER\n");
     assertThat(run(Map.of(), "validate", "--profile", "worker").out())
         .startsWith("configuration ok: profile worker,");
   }
@@ -242,7 +245,7 @@ class LauncherIT {
     assertThat(bad.exit()).isEqualTo(78);
     assertThat(bad.out()).isEmpty();
     assertThat(bad.err())
-        .contains("unknown daemon 'NOPE' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER, SANDBOX_HEALTH)");
+        .contains("unknown daemon 'NOPE' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER, OTLP_RECEIVER, SANDBOX_HEALTH, SIGNATURE_STORE, TELEMETRY_POLLER)");
   }
 
   @Test

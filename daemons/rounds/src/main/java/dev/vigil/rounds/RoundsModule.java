@@ -60,7 +60,7 @@ public final class RoundsModule implements AutoCloseable {
   public static final String OTLP = "otlp";
 
   private static final String ROUNDS = "vigil.rounds.";
-  private static final String POLLER = "vigil.rounds.poller.";
+  private static final String POLLER = "vigil.daemons.TELEMETRY_POLLER.";
 
   private final Settings settings;
   private final TelemetrySource source; // null for otlp

@@ -66,16 +66,16 @@ class RoundsModuleTest {
   void reportsEveryBadValueAtOnceWithItsKeyValueAndWhy() {
     Map<String, Object> bad = new HashMap<>();
     bad.put("vigil.rounds.telemetry.backend", "datadog");
-    bad.put("vigil.rounds.poller.poll-interval-seconds", "soon");
-    bad.put("vigil.rounds.poller.batch-size", 0);
+    bad.put("vigil.daemons.TELEMETRY_POLLER.poll-interval-seconds", "soon");
+    bad.put("vigil.daemons.TELEMETRY_POLLER.batch-size", 0);
     bad.put("vigil.rounds.store.sqlite.synchronous", "sometimes");
     bad.put("vigil.rounds.store.backend", "postgresql");
 
     assertThatThrownBy(() -> RoundsModule.create(config(bad), Map.of("jaeger", c -> null)))
         .isInstanceOf(ConfigException.ValidationFailed.class)
         .hasMessageContaining("vigil.rounds.telemetry.backend: 'datadog' is not a known telemetry backend [jaeger, otlp]")
-        .hasMessageContaining("vigil.rounds.poller.poll-interval-seconds: 'soon' is not a whole number")
-        .hasMessageContaining("vigil.rounds.poller.batch-size: 0 must be between 1 and 10000")
+        .hasMessageContaining("vigil.daemons.TELEMETRY_POLLER.poll-interval-seconds: 'soon' is not a whole number")
+        .hasMessageContaining("vigil.daemons.TELEMETRY_POLLER.batch-size: 0 must be between 1 and 10000")
         .hasMessageContaining("vigil.rounds.store.sqlite.synchronous: 'sometimes' must be full or normal")
         .hasMessageContaining("vigil.rounds.store.backend: 'postgresql' is not a known store backend");
   }

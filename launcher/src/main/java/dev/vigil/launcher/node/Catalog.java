@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigValueType;
 import dev.vigil.core.DaemonRegistry;
 import dev.vigil.core.DaemonSpec;
 import dev.vigil.core.DaemonType;
+import dev.vigil.core.EventBus;
 import dev.vigil.core.IdleDaemon;
 import dev.vigil.launcher.http.HealthServerDaemon;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -23,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * Every daemon a node can run, as specs ready for the manager: the daemon modules' (each built
@@ -57,12 +59,17 @@ public final class Catalog {
 
   private final Map<DaemonType, DaemonSpec> specs;
   private final List<MultiCollector> metrics;
+  private final List<Consumer<EventBus>> busUsers;
   private final Settings settings;
 
   private Catalog(
-      Map<DaemonType, DaemonSpec> specs, List<MultiCollector> metrics, Settings settings) {
+      Map<DaemonType, DaemonSpec> specs,
+      List<MultiCollector> metrics,
+      List<Consumer<EventBus>> busUsers,
+      Settings settings) {
     this.specs = specs;
     this.metrics = metrics;
+    this.busUsers = busUsers;
     this.settings = settings;
   }
 
@@ -79,11 +86,13 @@ public final class Catalog {
     Config config = settings.config();
     Map<DaemonType, DaemonSpec> specs = new LinkedHashMap<>();
     List<MultiCollector> metrics = new ArrayList<>();
+    List<Consumer<EventBus>> busUsers = new ArrayList<>();
     for (DaemonModule module : modules) {
       try {
         DaemonModule.Built built = module.build(config, context);
         built.specs().forEach(s -> specs.put(s.type(), s));
         metrics.addAll(built.metrics());
+        busUsers.add(built.onEventBus());
       } catch (ConfigException e) {
         problems.addAll(describe(e));
       }
@@ -158,7 +167,7 @@ public final class Catalog {
     if (!problems.isEmpty()) {
       throw new BadConfigException(problems);
     }
-    return new Catalog(Map.copyOf(overridden), List.copyOf(metrics), settings);
+    return new Catalog(Map.copyOf(overridden), List.copyOf(metrics), List.copyOf(busUsers), settings);
   }
 
   /** The specs of the modules' daemons and the plug-ins, overrides applied. */
@@ -169,6 +178,11 @@ public final class Catalog {
   /** The daemons' own metrics collectors, for {@code /metrics}. */
   public List<MultiCollector> metrics() {
     return metrics;
+  }
+
+  /** Hands the node's event bus to the modules that asked for it; before anything starts. */
+  public void attach(EventBus bus) {
+    busUsers.forEach(user -> user.accept(bus));
   }
 
   /** Every name a profile may list: the specs' and the built-ins'. */

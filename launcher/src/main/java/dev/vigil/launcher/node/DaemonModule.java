@@ -2,12 +2,15 @@ package dev.vigil.launcher.node;
 
 import com.typesafe.config.Config;
 import dev.vigil.core.DaemonSpec;
+import dev.vigil.core.EventBus;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * A daemon module as the composition root sees it: from the merged configuration, the specs of
@@ -29,12 +32,20 @@ public interface DaemonModule {
    *
    * @param specs its daemons
    * @param metrics collectors for {@code /metrics}
+   * @param onEventBus told the node's event bus once the manager is built, before anything starts
+   *     (a module whose daemons publish typed events from outside a daemon context)
    */
-  record Built(List<DaemonSpec> specs, List<MultiCollector> metrics) {
+  record Built(List<DaemonSpec> specs, List<MultiCollector> metrics, Consumer<EventBus> onEventBus) {
     /** Copies the lists. */
     public Built {
       specs = List.copyOf(specs);
       metrics = List.copyOf(metrics);
+      Objects.requireNonNull(onEventBus, "onEventBus");
+    }
+
+    /** A module that needs no event bus. */
+    public Built(List<DaemonSpec> specs, List<MultiCollector> metrics) {
+      this(specs, metrics, bus -> {});
     }
   }
 

@@ -1,6 +1,15 @@
 package dev.vigil.launcher.node;
 
+import com.typesafe.config.Config;
+import dev.vigil.core.DaemonSpec;
+import dev.vigil.rounds.RoundsModule;
+import dev.vigil.rounds.otlp.OtlpMetrics;
+import dev.vigil.rounds.otlp.OtlpReceiverDaemon;
+import dev.vigil.rounds.otlp.OtlpSettings;
+import dev.vigil.rounds.otlp.RecentTelemetry;
 import dev.vigil.sandbox.SandboxHealthModule;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The daemon modules compiled into this launcher, in the order their daemons are listed. */
@@ -9,11 +18,32 @@ final class Modules {
 
   /** Each module's entry, adapted to {@link DaemonModule}. */
   static List<DaemonModule> all() {
-    return List.of(Modules::sandboxHealth);
+    return List.of(Modules::rounds, Modules::sandboxHealth);
   }
 
-  private static DaemonModule.Built sandboxHealth(
-      com.typesafe.config.Config config, DaemonModule.Context context) {
+  /**
+   * The rounds pipeline: the signature store, the poller, and the OTLP receiver pushing into the
+   * same ingest pipeline (its URL published in node.json as {@code otlp_url}).
+   */
+  private static DaemonModule.Built rounds(Config config, DaemonModule.Context context) {
+    RoundsModule rounds = RoundsModule.create(config, context.stateDir());
+    OtlpSettings otlp = OtlpSettings.from(config);
+    OtlpMetrics otlpMetrics = new OtlpMetrics();
+    DaemonSpec receiver =
+        OtlpReceiverDaemon.spec(
+            otlp,
+            rounds.pushSink(),
+            RecentTelemetry.of(otlp.buffer(), Clock.systemUTC()),
+            otlpMetrics,
+            endpoints -> context.endpoints().accept("otlp_url", endpoints.http()),
+            RoundsModule.SIGNATURE_STORE);
+    List<DaemonSpec> specs = new ArrayList<>(rounds.specs());
+    specs.add(receiver);
+    return new DaemonModule.Built(
+        specs, List.of(rounds.metrics(), otlpMetrics), rounds::publishTo);
+  }
+
+  private static DaemonModule.Built sandboxHealth(Config config, DaemonModule.Context context) {
     SandboxHealthModule module =
         SandboxHealthModule.create(config, context.env(), context.workingDir());
     return new DaemonModule.Built(module.specs(), List.of(module.metrics()));

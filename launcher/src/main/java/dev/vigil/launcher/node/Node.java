@@ -133,6 +133,7 @@ public final class Node {
       DaemonRegistry registry =
           DaemonRegistry.of(specs.values().stream().filter(s -> closure.contains(s.type())).toList());
       DaemonManager m = DaemonManager.builder(registry).build();
+      catalog.attach(m.events());
       m.addListener(new EventLog());
       manager.set(m);
       installSignals();

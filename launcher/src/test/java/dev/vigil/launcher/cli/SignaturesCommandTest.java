@@ -191,7 +191,7 @@ class SignaturesCommandTest {
     Run r = vigil("scan");
     assertThat(r.exit()).isEqualTo(Cli.BAD_CONFIG);
     assertThat(r.err())
-        .contains("vigil.rounds.poller.poll-interval-seconds: 'soon' is not a whole number")
+        .contains("vigil.daemons.TELEMETRY_POLLER.poll-interval-seconds: 'soon' is not a whole number")
         .contains("vigil.rounds.telemetry.backend: 'datadog' is not a known telemetry backend");
     assertThat(r.out()).isEmpty();
     assertThat(vigil("signatures", "list").exit()).isEqualTo(Cli.BAD_CONFIG);

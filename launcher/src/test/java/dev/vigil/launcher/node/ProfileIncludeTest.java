@@ -57,7 +57,7 @@ class ProfileIncludeTest {
 
     Settings s = Settings.load(mine, null, Map.of());
     assertThat(s.stateDir()).isEqualTo(Path.of("/srv/vigil"));
-    assertThat(s.profileDaemons()).containsExactly("SANDBOX_HEALTH");
+    assertThat(s.profileDaemons()).contains("SANDBOX_HEALTH", "OTLP_RECEIVER");
     assertThat(Settings.effective(mine, null, Map.of()).getValue("vigil.profile.daemons").origin()
             .description())
         .contains("standalone.conf");
