@@ -40,12 +40,13 @@ import java.util.regex.Pattern;
  * and an eighth {@code env}. The targets run in another JVM ({@link ProbeTargets}), so their CPU
  * time is not counted.
  *
- * <p>After a 5 s warm-up, the process's CPU time (every thread: the probes, the supervisor, JIT
+ * <p>After a warm-up (5 s unless a fourth argument says otherwise), the process's CPU time (every thread: the probes, the supervisor, JIT
  * and GC) over the measured window of wall time, in percent of one core. The HTTP requests and TCP
  * connections the targets saw in the window show the probes really ran at their rate; the probe
  * statuses at the end show they worked.
  *
- * <p>Usage: {@code java -cp vigil-bench.jar dev.vigil.bench.probes.ProbesBench N SECONDS REP};
+ * <p>Usage: {@code java -cp vigil-bench.jar dev.vigil.bench.probes.ProbesBench N SECONDS REP
+ * [WARMUP_SECONDS]};
  * prints {@code RESULT bench=probes n=<N> rep=<REP> | cpu_pct=<x> ...}.
  */
 public final class ProbesBench {
@@ -57,17 +58,17 @@ public final class ProbesBench {
 
   /** Entry point; exits 2 on bad usage. */
   public static void main(String[] args) throws Exception {
-    if (args.length != 3 || !args[0].matches("[1-9][0-9]*") || !args[1].matches("[1-9][0-9]*")
-        || !args[2].matches("[1-9][0-9]*")) {
-      System.err.println("usage: ProbesBench N SECONDS REP");
+    if (args.length < 3 || args.length > 4 || !String.join(" ", args).matches("[1-9][0-9]*( [0-9]+)*")) {
+      System.err.println("usage: ProbesBench N SECONDS REP [WARMUP_SECONDS]");
       System.exit(2);
     }
     int n = Integer.parseInt(args[0]);
     Duration window = Duration.ofSeconds(Long.parseLong(args[1]));
     int rep = Integer.parseInt(args[2]);
+    Duration warmup = args.length == 4 ? Duration.ofSeconds(Long.parseLong(args[3])) : WARMUP;
     Process targets = startTargets();
     try {
-      System.out.println(run(n, window, rep, targets));
+      System.out.println(run(n, window, warmup, rep, targets));
     } finally {
       targets.getOutputStream().close(); // its stdin: it exits
       if (!targets.waitFor(5, TimeUnit.SECONDS)) {
@@ -86,7 +87,7 @@ public final class ProbesBench {
     return p;
   }
 
-  static String run(int n, Duration window, int rep, Process targets) throws Exception {
+  static String run(int n, Duration window, Duration warmup, int rep, Process targets) throws Exception {
     BufferedReader fromTargets =
         new BufferedReader(new InputStreamReader(targets.getInputStream(), StandardCharsets.UTF_8));
     String line = fromTargets.readLine();
@@ -113,7 +114,7 @@ public final class ProbesBench {
     long cpuStart = os.getProcessCpuTime();
     long wallStart = System.nanoTime();
     manager.start(new Profile("bench", registry.types())).get(1, TimeUnit.MINUTES);
-    Thread.sleep(WARMUP.toMillis());
+    Thread.sleep(warmup.toMillis());
 
     long[] hits0 = hits(counter, count);
     long cpu0 = os.getProcessCpuTime();
@@ -140,29 +141,32 @@ public final class ProbesBench {
     double expectedPerS = (n / 4.0) / 1.05;
     StringBuilder b = new StringBuilder(String.format(Locale.ROOT,
         "RESULT bench=probes n=%d rep=%d | cpu_pct=%.2f cpu_pct_with_start=%.2f http_runs_per_s=%.1f"
-            + " tcp_runs_per_s=%.1f expected_per_s=%.1f cpu_us_per_run=%.0f gc_ms=%d jit_ms=%d window_s=%.0f",
+            + " tcp_runs_per_s=%.1f expected_per_s=%.1f cpu_us_per_run=%.0f gc_ms=%d jit_ms=%d window_s=%.0f warmup_s=%d",
         n, rep,
         100.0 * (cpu1 - cpu0) / (wall1 - wall0),
         100.0 * (cpuEnd - cpuStart) / (wallEnd - wallStart),
         httpRuns / wallS, tcpRuns / wallS, expectedPerS,
         (cpu1 - cpu0) / 1e3 / Math.max(1.0, (httpRuns + tcpRuns) * 2.0 /* http and tcp are half the probes */),
-        gc1 - gc0, jit1 - jit0, wallS));
+        gc1 - gc0, jit1 - jit0, wallS, warmup.toSeconds()));
     statuses.forEach((status, k) -> b.append(' ').append(status).append('=').append(k));
     return b.toString();
   }
 
   /** The SANDBOX_HEALTH block: n probes, every one each second. */
   static String block(int n, int httpPort, int tcpPort, Path disk) throws IOException {
-    List<Integer> free = freePorts(n / 8 + 1);
+    List<Integer> free = freePorts(n); // one each, whatever the mix
     StringBuilder b = new StringBuilder("vigil.daemons.SANDBOX_HEALTH {\n  probes = [\n");
     String common = "interval = 1s, timeout = 1s, severity = required";
+    // -Dprobes.kinds=0,1 (slots of the mix below) runs only those kinds: to see what each costs
+    int[] slots = java.util.Arrays.stream(System.getProperty("probes.kinds", "0,1,2,3,4,5,6,7").split(","))
+        .mapToInt(Integer::parseInt).toArray();
     for (int i = 0; i < n; i++) {
       String id = "p" + i;
-      String probe = switch (i % 8) {
+      String probe = switch (slots[i % slots.length]) {
         case 0, 1 -> "kind = http, url = \"http://127.0.0.1:" + httpPort + "/health\", expect-status = [200],"
             + " json = [{ path = \"ok\", op = eq, value = true }]";
         case 2, 3 -> "kind = tcp, host = \"127.0.0.1\", port = " + tcpPort;
-        case 4 -> "kind = port-free, port = " + free.get(i / 8) + ", expect-free = true, host = \"127.0.0.1\"";
+        case 4 -> "kind = port-free, port = " + free.get(i) + ", expect-free = true, host = \"127.0.0.1\"";
         case 5 -> "kind = port-free, port = " + tcpPort + ", expect-free = false, host = \"127.0.0.1\"";
         case 6 -> "kind = disk, path = \"" + disk + "\", min-free-bytes = 1M";
         default -> "kind = env, required = [\"VIGIL_BENCH_PROBE\", \"PATH\"], optional = [\"HOME\"]";
