@@ -63,6 +63,9 @@ final class EnvReader {
   private final Map<String, String> process;
   private final Path baseDir;
   private final FileSource files;
+  // With no files to read, a snapshot depends on the (immutable) process map alone: probes that run
+  // every second need not copy the whole environment on every run
+  private final Map<Check.EnvSources, Snapshot> processOnly = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * @param process the process environment
@@ -76,6 +79,13 @@ final class EnvReader {
 
   /** Reads {@code sources}: files in order (later wins), then the process by precedence. */
   Snapshot read(Check.EnvSources sources) {
+    if (sources.files().isEmpty()) {
+      return processOnly.computeIfAbsent(sources, this::readNow);
+    }
+    return readNow(sources);
+  }
+
+  private Snapshot readNow(Check.EnvSources sources) {
     Map<String, Value> fromFiles = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
     for (Path f : sources.files()) {

@@ -52,6 +52,7 @@ final class Prober {
   private final Clock clock;
   private final LongSupplier nanoTime;
   private final Path workingDir;
+  private volatile Redactors lastRedactor;
   private final HttpClient http =
       HttpClient.newBuilder()
           .version(HttpClient.Version.HTTP_1_1)
@@ -84,10 +85,26 @@ final class Prober {
     return env.read(defaultSources);
   }
 
+  /**
+   * The redactor of {@code snapshot}, built again only when the snapshot is another one (a file was
+   * read): it filters every variable through a pattern, which costs more than many probes do.
+   */
+  private Redactor redactor(EnvReader.Snapshot snapshot) {
+    Redactors last = lastRedactor;
+    if (last != null && last.snapshot() == snapshot) {
+      return last.redactor();
+    }
+    Redactor r = Redactor.of(snapshot.values(), secretNames);
+    lastRedactor = new Redactors(snapshot, r);
+    return r;
+  }
+
+  private record Redactors(EnvReader.Snapshot snapshot, Redactor redactor) {}
+
   /** Runs {@code spec} once; never throws (a probe that breaks is {@code unknown}). */
   Outcome run(ProbeSpec spec) {
     EnvReader.Snapshot snapshot = environment();
-    Redactor redactor = Redactor.of(snapshot.values(), secretNames);
+    Redactor redactor = redactor(snapshot);
     long start = nanoTime.getAsLong();
     Outcome raw;
     try {
