@@ -4,6 +4,7 @@ import dev.vigil.launcher.cli.Cli;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 
 /** The {@code vigil} command's entry point: the only place that calls {@link System#exit}. */
 public final class Main {
@@ -27,6 +28,12 @@ public final class Main {
       System.exit(Cli.BAD_CONFIG);
     }
     Path home = Path.of(System.getProperty("vigil.home", "."));
+    // the command operators and scripts run most, answered without the option parser (picocli
+    // costs half of this JVM's start-up); any other argument goes the general way
+    List<String> given = List.of(args);
+    if (given.equals(List.of("--status")) || given.equals(List.of("--status", "--json"))) {
+      System.exit(Cli.quickStatus(given.size() == 2, out, err, System.getenv(), home));
+    }
     System.exit(Cli.run(args, out, err, System.getenv(), home));
   }
 }

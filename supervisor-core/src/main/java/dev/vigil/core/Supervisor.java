@@ -17,6 +17,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.function.Supplier;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -1140,7 +1142,46 @@ final class Supervisor {
     return control.call(c::history);
   }
 
+  // the probe round trips in flight, shared by the probes that arrive meanwhile
+  private final AtomicReference<CompletableFuture<ProbeResult>> livenessInFlight =
+      new AtomicReference<>();
+  private final AtomicReference<CompletableFuture<ProbeResult>> readinessInFlight =
+      new AtomicReference<>();
+
+  /**
+   * Runs {@code probe} (a round trip to the control thread), or joins the one in flight: a burst
+   * of concurrent probes (a load balancer, several scrapers) costs the control thread one message,
+   * and every answer is still a verdict of the control thread given while the caller waited or
+   * at most one round trip before.
+   */
+  private static ProbeResult shared(
+      AtomicReference<CompletableFuture<ProbeResult>> inFlight, Supplier<ProbeResult> probe) {
+    CompletableFuture<ProbeResult> mine = new CompletableFuture<>();
+    CompletableFuture<ProbeResult> running = inFlight.compareAndExchange(null, mine);
+    if (running != null) {
+      return running.join();
+    }
+    try {
+      ProbeResult result = probe.get();
+      mine.complete(result);
+      return result;
+    } catch (RuntimeException e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      inFlight.set(null);
+    }
+  }
+
   ProbeResult liveness() {
+    return shared(livenessInFlight, this::askLiveness);
+  }
+
+  ProbeResult readiness() {
+    return shared(readinessInFlight, this::askReadiness);
+  }
+
+  private ProbeResult askLiveness() {
     try {
       return control.call(
           () -> {
@@ -1159,7 +1200,7 @@ final class Supervisor {
     }
   }
 
-  ProbeResult readiness() {
+  private ProbeResult askReadiness() {
     try {
       return control.call(
           () -> {

@@ -115,6 +115,46 @@ class ListenerAndProbeTest extends ManagerFixture {
   }
 
   @Test
+  void concurrentProbesShareRoundTripsAndAllSeeTheVerdict() throws Exception {
+    Scripted s = daemon("CRIT", b -> b.critical(true).restartPolicy(RestartPolicy.of(RestartType.TEMPORARY)));
+    build();
+    get(manager.start(t("CRIT")));
+    assertThat(probeConcurrently(16, 50)).containsOnly(true);
+
+    s.ctx().fail(new IllegalStateException("gone"));
+    awaitState("CRIT", DaemonState.FAILED);
+    assertThat(probeConcurrently(16, 50)).containsOnly(false);
+  }
+
+  /** Liveness answers of {@code threads} threads probing {@code times} each, all at once. */
+  private List<Boolean> probeConcurrently(int threads, int times) throws Exception {
+    List<Boolean> answers = new CopyOnWriteArrayList<>();
+    CountDownLatch go = new CountDownLatch(1);
+    List<Thread> probers = new java.util.ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      probers.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      go.await();
+                      for (int n = 0; n < times; n++) {
+                        answers.add(manager.livenessProbe().ok());
+                      }
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                    }
+                  }));
+    }
+    go.countDown();
+    for (Thread t : probers) {
+      t.join();
+    }
+    assertThat(answers).hasSize(threads * times);
+    return answers;
+  }
+
+  @Test
   void aFailedNonCriticalDaemonDoesNotMakeTheNodeUnready() throws Exception {
     Scripted s = daemon("OPTIONAL", b -> b.restartPolicy(RestartPolicy.of(RestartType.TEMPORARY)));
     build();

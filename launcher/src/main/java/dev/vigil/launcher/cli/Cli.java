@@ -164,6 +164,29 @@ public final class Cli implements Callable<Integer> {
     return code;
   }
 
+  /**
+   * {@code vigil --status [--json]} as {@link #run} would answer it, without building the
+   * command line: the same output and exit codes, for the launcher's quick path.
+   */
+  public static int quickStatus(
+      boolean json, PrintWriter out, PrintWriter err, Map<String, String> env, Path home) {
+    Cli cli = new Cli(InputStream.nullInputStream(), out, err, env, home);
+    cli.status = true;
+    cli.json = json;
+    try {
+      return cli.status();
+    } catch (NodeClient.NotRunningException e) {
+      err.println(e.getMessage());
+      return NOT_RUNNING;
+    } catch (RuntimeException e) {
+      err.println("vigil: " + e.getMessage());
+      return NOT_OK;
+    } finally {
+      out.flush();
+      err.flush();
+    }
+  }
+
   /** Standard input, for subcommands that read it. */
   InputStream in() {
     return in;

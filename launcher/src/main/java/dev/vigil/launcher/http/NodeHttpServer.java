@@ -432,23 +432,25 @@ public final class NodeHttpServer implements AutoCloseable {
 
     // ----------------------------------------------------------------------------- endpoints
 
-    /**
-     * A probe's answer. The probe's reasons start with the daemon's name ("X is FAILED: ..."), so
-     * the failing daemons are read from them rather than from a second, later snapshot.
-     */
+    /** What {@code /health} and {@code /ready} answer when all is well, rendered once. */
+    private static final Reply PROBE_OK = probeBody(200, "ok", Map.of(), List.of());
+
     /** Not ready while the node drains before a shutdown, else what the manager says. */
     private Reply ready() {
       if (draining.getAsBoolean()) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", "draining");
-        body.put("daemons", Map.of());
-        body.put("reasons", List.of("the node is shutting down"));
-        return Reply.json(503, body);
+        return probeBody(503, "draining", Map.of(), List.of("the node is shutting down"));
       }
       return probe(manager.readinessProbe());
     }
 
+    /**
+     * A probe's answer. The probe's reasons start with the daemon's name ("X is FAILED: ..."), so
+     * the failing daemons are read from them rather than from a second, later snapshot.
+     */
     private Reply probe(ProbeResult result) {
+      if (result.ok() && result.reasons().isEmpty()) {
+        return PROBE_OK; // the common answer: a probe per second per scraper
+      }
       Map<String, String> daemons = new TreeMap<>();
       for (String reason : result.reasons()) {
         int space = reason.indexOf(' ');
@@ -457,11 +459,17 @@ public final class NodeHttpServer implements AutoCloseable {
           daemons.putIfAbsent(first, reason);
         }
       }
+      return probeBody(
+          result.ok() ? 200 : 503, result.ok() ? "ok" : "fail", daemons, result.reasons());
+    }
+
+    private static Reply probeBody(
+        int status, String verdict, Map<String, String> daemons, List<String> reasons) {
       Map<String, Object> body = new LinkedHashMap<>();
-      body.put("status", result.ok() ? "ok" : "fail");
+      body.put("status", verdict);
       body.put("daemons", daemons);
-      body.put("reasons", result.reasons());
-      return Reply.json(result.ok() ? 200 : 503, body);
+      body.put("reasons", reasons);
+      return Reply.json(status, body);
     }
 
     private Reply status() {

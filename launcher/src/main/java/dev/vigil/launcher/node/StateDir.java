@@ -1,5 +1,6 @@
 package dev.vigil.launcher.node;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -109,7 +111,13 @@ public final class StateDir implements AutoCloseable {
       return Optional.empty();
     }
     try {
-      return Optional.of(JSON.readValue(file.toFile(), Map.class));
+      // a tree, not readValue(Map.class): a client's start-up is shorter without Jackson's
+      // databind for maps (node.json is flat: numbers and strings)
+      JsonNode tree = JSON.readTree(file.toFile());
+      Map<String, Object> node = new LinkedHashMap<>();
+      tree.properties()
+          .forEach(e -> node.put(e.getKey(), e.getValue().isNumber() ? e.getValue().numberValue() : e.getValue().asText()));
+      return Optional.of(node);
     } catch (IOException e) {
       return Optional.empty(); // half-written or foreign: as if there were none
     }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,14 +22,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * docs/configuration.md and the code agree: every key of the launcher's reference.conf (and the
- * profile key {@code Settings} reads) has a row with its default, every variable of {@link
- * Settings#environment} sits on the row of its key, and every {@code VIGIL_*} name the doc mentions
- * is really read somewhere. Runs in the launcher module's directory.
+ * docs/configuration.md and the code agree: every key of every reference.conf on the launcher's
+ * class path (the launcher's and each daemon module's) has a row with its default and its
+ * variable, every row names a key that exists, and every {@code VIGIL_*} name the doc mentions is
+ * really read somewhere. A missing row fails with a suggested one, its meaning taken from the
+ * comment above the key. Runs in the launcher module's directory.
  */
 class ConfigurationDocTest {
   private static final Path DOC = Path.of("../docs/configuration.md");
-  private static final Path REFERENCE = Path.of("src/main/resources/reference.conf");
   private static final Path MAIN = Path.of("src/main");
 
   /** Read by Settings but set only by profile files, so not in reference.conf. */
@@ -55,24 +56,86 @@ class ConfigurationDocTest {
   }
 
   @Test
-  void everyKeyOfReferenceConfHasARowWithItsDefault() {
-    Config reference = ConfigFactory.parseFile(REFERENCE.toFile());
-    assertThat(reference.entrySet()).as("leaf keys of " + REFERENCE).isNotEmpty();
+  void everyKeyOfEveryModuleHasARowWithItsDefaultAndVariable() {
+    Config reference = allReferences();
+    assertThat(reference.entrySet()).as("leaf keys of the reference.conf files").isNotEmpty();
+    Map<String, String> variables = new TreeMap<>();
+    Settings.environment(reference).forEach((variable, key) -> variables.put(key, variable));
     List<String> problems = new ArrayList<>();
-    for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
+    List<String> missingRows = new ArrayList<>();
+    for (Map.Entry<String, ConfigValue> e : new TreeMap<>(leaves(reference)).entrySet()) {
       String key = e.getKey();
-      if (key.startsWith("vigil.environment.")) {
-        continue; // the variables: checked against the rows of their keys below
-      }
-      String defaultValue = String.valueOf(e.getValue().unwrapped());
+      // as a table cell shows it: a | inside is escaped
+      String defaultValue = String.valueOf(e.getValue().unwrapped()).replace("|", "\\|");
+      String rendered =
+          e.getValue().render(com.typesafe.config.ConfigRenderOptions.concise()).replace("|", "\\|");
+      String variable = variables.get(key);
       List<String> rows = rowsOf(key);
       if (rows.isEmpty()) {
-        problems.add(key + ": no table row starting with `" + key + "`");
-      } else if (rows.stream().noneMatch(r -> r.contains(defaultValue))) {
+        missingRows.add(suggestedRow(key, e.getValue(), variable));
+      } else if (rows.stream().noneMatch(r -> r.contains(defaultValue) || r.contains(rendered))) {
         problems.add(key + ": its row does not show the default " + defaultValue);
+      } else if (variable != null && rows.stream().noneMatch(r -> r.contains("`" + variable + "`"))) {
+        problems.add(key + ": its row does not name its variable " + variable);
       }
     }
-    assertThat(problems).as("docs/configuration.md against reference.conf").isEmpty();
+    assertThat(problems).as("docs/configuration.md against the reference.conf files").isEmpty();
+    assertThat(missingRows)
+        .as("keys without a row in docs/configuration.md; rows to start from:\n"
+            + String.join("\n", missingRows))
+        .isEmpty();
+  }
+
+  @Test
+  void everyKeyTheDocListsExists() {
+    Config reference = allReferences();
+    Pattern row = Pattern.compile("^\\| `(vigil\\.[^`]+)` \\|");
+    List<String> unknown = new ArrayList<>();
+    for (String line : lines) {
+      Matcher m = row.matcher(line);
+      if (m.find()) {
+        String key = m.group(1);
+        if (!reference.hasPathOrNull(key) && !DOCUMENTED_ELSEWHERE.contains(key)) {
+          unknown.add(key);
+        }
+      }
+    }
+    assertThat(unknown).as("rows of docs/configuration.md for keys no reference.conf has").isEmpty();
+  }
+
+  /** Rows for keys that are not in a reference.conf on purpose. */
+  private static final Set<String> DOCUMENTED_ELSEWHERE =
+      Set.of(PROFILE_KEY, "vigil.daemons.NAME");
+
+  /** Every reference.conf of the launcher's class path (the launcher's and each module's). */
+  private static Config allReferences() {
+    return ConfigFactory.parseResources(ConfigurationDocTest.class.getClassLoader(), "reference.conf")
+        .resolve();
+  }
+
+  /** The leaf keys, without the variable declarations. */
+  private static Map<String, ConfigValue> leaves(Config reference) {
+    Map<String, ConfigValue> leaves = new TreeMap<>();
+    for (Map.Entry<String, ConfigValue> e : reference.entrySet()) {
+      if (!e.getKey().startsWith("vigil.environment.")) {
+        leaves.put(e.getKey(), e.getValue());
+      }
+    }
+    return leaves;
+  }
+
+  /** A row for a key, its meaning taken from the comment above it in its reference file. */
+  private static String suggestedRow(String key, ConfigValue value, String variable) {
+    String comment = String.join(" ", value.origin().comments()).strip().replace("|", "\\|");
+    return "| `"
+        + key
+        + "` | `"
+        + value.render(com.typesafe.config.ConfigRenderOptions.concise()).replace("|", "\\|")
+        + "` | "
+        + (variable == null ? "" : "`" + variable + "`")
+        + " | "
+        + comment
+        + " |";
   }
 
   @Test
@@ -80,18 +143,6 @@ class ConfigurationDocTest {
     String settings = Files.readString(MAIN.resolve("java/dev/vigil/launcher/node/Settings.java"));
     assertThat(settings).as("Settings still reads " + PROFILE_KEY).contains('"' + PROFILE_KEY + '"');
     assertThat(rowsOf(PROFILE_KEY)).as("row of " + PROFILE_KEY).isNotEmpty();
-  }
-
-  @Test
-  void everyEnvironmentVariableIsOnTheRowOfItsKey() {
-    List<String> problems = new ArrayList<>();
-    environment().forEach(
-        (variable, key) -> {
-          if (rowsOf(key).stream().noneMatch(r -> r.contains("`" + variable + "`"))) {
-            problems.add(variable + " is not on the row of `" + key + "`");
-          }
-        });
-    assertThat(problems).as("docs/configuration.md against vigil.environment").isEmpty();
   }
 
   @Test
@@ -123,9 +174,9 @@ class ConfigurationDocTest {
     }
   }
 
-  /** The variables the launcher's reference.conf declares, and their keys. */
+  /** The variables the reference.conf files declare, and their keys. */
   private static Map<String, String> environment() {
-    return Settings.environment(ConfigFactory.parseFile(REFERENCE.toFile()));
+    return Settings.environment(allReferences());
   }
 
   /** The table rows whose first cell is {@code `key`}. */
