@@ -34,7 +34,6 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
@@ -276,8 +275,6 @@ class DiagnoseCommandRuntimeTest {
   }
 
   @Test
-  @Disabled("the example's tree cannot tell a 502 from a 404 yet: both are unexpected_status, and the"
-      + " 'canary gone' check comes first (reported to the lead with a fix for the example file)")
   void volumeDataMissingBecauseTheProviderFails() throws Exception {
     api.json("/api/v1/runtime/volume/file", 502, "{\"detail\": \"volume provider error\"}");
     Run run = diagnose();
