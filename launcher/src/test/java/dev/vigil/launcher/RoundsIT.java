@@ -503,6 +503,52 @@ class RoundsIT {
     }
   }
 
+  // ---- the example set-ups of docs/rounds.md
+
+  @Test
+  void theExampleSetUpsPassValidateAndAMissingBackendUrlDoesNot() throws Exception {
+    Path examples = HOME.resolve("profiles/examples");
+    for (String name : List.of("signoz.env", "jaeger-github.env", "local-dev.env")) {
+      Map<String, String> env = envFile(examples.resolve(name));
+      Run ok = run(env, "validate");
+      assertThat(ok.exit()).as(name + ": " + ok.err()).isZero();
+      assertThat(ok.out()).as(name).startsWith("configuration ok: profile standalone");
+    }
+    // the env file of the runbook, loaded the way it says: export $(cat file | xargs)
+    List<String> validate = new ArrayList<>(vigil(Map.of(), "validate").command());
+    StringBuilder line = new StringBuilder("export $(cat \"$1\" | xargs) && exec");
+    for (int i = 0; i < validate.size(); i++) {
+      line.append(" \"$").append(i + 2).append('"');
+    }
+    List<String> shell = new ArrayList<>(List.of("sh", "-c", line.toString(), "sh", examples.resolve("grafana.env").toString()));
+    shell.addAll(validate);
+    ProcessBuilder sh = vigil(Map.of(), "validate").command(shell);
+    Run grafana = finish(sh.start());
+    assertThat(grafana.exit()).as(grafana.err()).isZero();
+    assertThat(grafana.out()).startsWith("configuration ok: profile standalone");
+
+    Map<String, String> noUrl = new HashMap<>(envFile(examples.resolve("signoz.env")));
+    noUrl.remove("SIGNOZ_API_URL");
+    Run bad = run(noUrl, "validate");
+    assertThat(bad.exit()).isEqualTo(78);
+    assertThat(bad.err()).contains("vigil.rounds.telemetry.signoz.url").contains("SIGNOZ_API_URL");
+  }
+
+  /** KEY=value lines of an env file, comments and blank lines left out (as systemd reads it). */
+  private static Map<String, String> envFile(Path file) throws IOException {
+    Map<String, String> env = new HashMap<>();
+    for (String line : Files.readAllLines(file)) {
+      String l = line.strip();
+      if (l.isEmpty() || l.startsWith("#")) {
+        continue;
+      }
+      int eq = l.indexOf('=');
+      assertThat(eq).as(file + ": " + line).isPositive();
+      env.put(l.substring(0, eq), l.substring(eq + 1));
+    }
+    return env;
+  }
+
   // ---- the node and the CLI as processes
 
   private ProcessBuilder vigil(Map<String, String> env, String... args) {
@@ -561,18 +607,26 @@ class RoundsIT {
     }
   }
 
+  private Run run(Map<String, String> env, String... args) throws Exception {
+    return finish(vigil(env, args).start());
+  }
+
   /** A client command against the same state directory. */
   private Run cli(String... args) throws Exception {
     ProcessBuilder pb = vigil(Map.of(), args);
     pb.environment().remove("VIGIL_HEALTH_PORT");
-    Process p = pb.start();
+    return finish(pb.start());
+  }
+
+  /** Reads a command's stdout and stderr (side by side: neither may fill its pipe) and its exit. */
+  private static Run finish(Process p) throws Exception {
     p.getOutputStream().close();
     Future<byte[]> err;
     ExecutorService reader = Executors.newSingleThreadExecutor();
     try {
       err = reader.submit(() -> p.getErrorStream().readAllBytes());
       byte[] out = p.getInputStream().readAllBytes();
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("vigil " + List.of(args) + " ends").isTrue();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(p.info().commandLine().orElse("vigil") + " ends").isTrue();
       return new Run(
           p.exitValue(),
           new String(out, StandardCharsets.UTF_8),
