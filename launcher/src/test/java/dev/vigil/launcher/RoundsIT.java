@@ -222,7 +222,7 @@ class RoundsIT {
                 span.setStatus(StatusCode.ERROR);
                 attempted.incrementAndGet();
                 span.end();
-                if (!tracing.forceFlush().join(10, TimeUnit.SECONDS).isSuccess()) {
+                if (!tracing.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()) {
                   return null;
                 }
                 acknowledged.incrementAndGet();
