@@ -13,21 +13,25 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The CLI backend against a fake {@code claude} executable printing the real envelope. */
 class ClaudeCodeBackendTest {
-  @TempDir Path bin;
+  @TempDir static Path bin;
   @TempDir Path codebase;
 
-  private Path claude;
+  private static Path claude;
 
-  @BeforeEach
-  void installFakeClaude() throws IOException {
+  /**
+   * Installed once, before any test spawns a process: a process forked while the copy is still
+   * open for writing would make executing it fail with ETXTBSY ("text file busy").
+   */
+  @BeforeAll
+  static void installFakeClaude() throws IOException {
     claude = bin.resolve("claude");
-    try (InputStream in = getClass().getResourceAsStream("/diagnosis/fake-claude")) {
+    try (InputStream in = ClaudeCodeBackendTest.class.getResourceAsStream("/diagnosis/fake-claude")) {
       Files.copy(in, claude, StandardCopyOption.REPLACE_EXISTING);
     }
     assertThat(claude.toFile().setExecutable(true)).isTrue();
