@@ -33,9 +33,11 @@ import org.sqlite.SQLiteConfig;
 
 /**
  * The embedded {@link SignatureStore}: one SQLite file in WAL mode, so readers (the CLI, another
- * process) read while the node writes. One connection, one writer: calls are serialised by a lock,
- * and each {@link #ingest} is one {@code BEGIN IMMEDIATE} transaction of batched prepared
- * statements. Migrations run when it is opened for writing.
+ * process) read while the node writes. One connection, one writer: calls are serialised by a lock.
+ * Each {@link #ingest} batch is committed in a {@code BEGIN IMMEDIATE} transaction of prepared
+ * statements, together with the batches of other threads that arrived while the previous
+ * transaction was being written (group commit); a call returns after the commit that holds its
+ * batch. Migrations run when it is opened for writing.
  *
  * <p>Durability: with {@link Options#synchronous} {@code full} (the default) a committed batch
  * survives a power cut; with {@code normal} it survives a crash of the process ({@code kill -9})
@@ -54,6 +56,12 @@ public final class SqliteSignatureStore implements SignatureStore {
   // fingerprint -> id; ids never change, so an entry never goes stale (only rolled-back ones could)
   private final Map<String, Long> ids = new HashMap<>();
   private final MessageDigest sha256;
+  // batches waiting for a commit; taken out only by the holder of the lock
+  private final java.util.concurrent.ConcurrentLinkedQueue<Pending> pending =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** At most this many events are committed in one group (a bound on one transaction's size). */
+  private static final int MAX_GROUP_EVENTS = 20_000;
 
   private PreparedStatement insertSeen;
   private PreparedStatement findId;
@@ -221,28 +229,105 @@ public final class SqliteSignatureStore implements SignatureStore {
     return path;
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Group commit: batches that arrive while another is being written wait for the lock and are
+   * then committed together, in arrival order, in one transaction (one fsync for all of them);
+   * each caller returns only after the commit that holds its batch. If that shared transaction
+   * fails, each of its batches is retried alone, so one bad batch fails only its own caller.
+   */
   @Override
   public IngestOutcome ingest(List<GroupedEvent> events, Instant now, WatermarkAdvance advance) {
     requireWritable();
+    Pending mine = new Pending(List.copyOf(events), now, advance);
+    pending.add(mine);
     lock.lock();
-    Map<String, Long> created = new HashMap<>();
     try {
-      try {
-        begin();
-        IngestOutcome outcome = ingestInTransaction(events, now, advance, created);
-        commit();
-        ids.putAll(created);
-        return outcome;
-      } catch (SQLException | RuntimeException e) {
-        rollbackQuietly(e);
-        throw new StoreException(
-            "could not commit a batch of " + events.size() + " events to " + path + ": "
-                + e.getMessage(),
-            e);
+      if (!mine.done) {
+        commitPending(); // mine is in the queue: only lock holders take batches out of it
       }
     } finally {
       lock.unlock();
     }
+    if (mine.failure != null) {
+      throw mine.failure;
+    }
+    return mine.outcome;
+  }
+
+  /** How many batches wait for a commit (for tests). */
+  int waitingBatches() {
+    return pending.size();
+  }
+
+  /** A batch waiting for a commit; its fields are written and read under {@link #lock}. */
+  private static final class Pending {
+    final List<GroupedEvent> events;
+    final Instant now;
+    final WatermarkAdvance advance;
+    IngestOutcome outcome;
+    StoreException failure;
+    boolean done;
+
+    Pending(List<GroupedEvent> events, Instant now, WatermarkAdvance advance) {
+      this.events = events;
+      this.now = now;
+      this.advance = advance;
+    }
+  }
+
+  /** Takes the waiting batches (up to {@link #MAX_GROUP_EVENTS} events) and commits them. */
+  private void commitPending() {
+    List<Pending> group = new ArrayList<>();
+    int size = 0;
+    Pending p;
+    while (size < MAX_GROUP_EVENTS && (p = pending.poll()) != null) {
+      group.add(p);
+      size += p.events.size();
+    }
+    if (group.size() > 1) {
+      Map<String, Long> created = new HashMap<>();
+      try {
+        begin();
+        List<IngestOutcome> outcomes = new ArrayList<>(group.size());
+        for (Pending g : group) {
+          outcomes.add(ingestInTransaction(g.events, g.now, g.advance, created));
+        }
+        commit();
+        ids.putAll(created);
+        for (int i = 0; i < group.size(); i++) {
+          group.get(i).outcome = outcomes.get(i);
+          group.get(i).done = true;
+        }
+        return;
+      } catch (SQLException | RuntimeException e) {
+        // nothing of the group is committed; each batch gets its own chance below
+        rollbackQuietly(e);
+      }
+    }
+    for (Pending g : group) {
+      commitAlone(g);
+    }
+  }
+
+  private void commitAlone(Pending g) {
+    Map<String, Long> created = new HashMap<>();
+    try {
+      begin();
+      IngestOutcome outcome = ingestInTransaction(g.events, g.now, g.advance, created);
+      commit();
+      ids.putAll(created);
+      g.outcome = outcome;
+    } catch (SQLException | RuntimeException e) {
+      rollbackQuietly(e);
+      g.failure =
+          new StoreException(
+              "could not commit a batch of " + g.events.size() + " events to " + path + ": "
+                  + e.getMessage(),
+              e);
+    }
+    g.done = true;
   }
 
   private IngestOutcome ingestInTransaction(

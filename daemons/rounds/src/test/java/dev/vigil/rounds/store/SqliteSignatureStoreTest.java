@@ -262,6 +262,96 @@ class SqliteSignatureStoreTest {
   }
 
   @Test
+  void concurrentBatchesAreEachCountedOnceWhenCommittedTogether() throws Exception {
+    // 8 threads, 20 batches each; every batch repeats identities of other threads' batches, so
+    // duplicates are found within and across the batches that share a transaction
+    int threads = 8;
+    int batches = 20;
+    List<IngestOutcome> outcomes = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Thread> started = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      started.add(
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    for (int b = 0; b < batches; b++) {
+                      List<GroupedEvent> batch = new ArrayList<>();
+                      for (int i = 0; i < 30; i++) {
+                        int id = (thread * batches + b) * 30 + i;
+                        batch.add(event(i % 3 == 0 ? NPE : TIMEOUT, "t" + id, T0.plusMillis(id)));
+                        // the same event as another thread's batch holds
+                        int other = (((thread + 1) % threads) * batches + b) * 30 + i;
+                        if (i % 5 == 0) {
+                          batch.add(event(other % 3 == 0 ? NPE : TIMEOUT, "t" + other, T0.plusMillis(other)));
+                        }
+                      }
+                      outcomes.add(store.ingest(batch, T0.plusSeconds(60), null));
+                    }
+                  }));
+    }
+    for (Thread t : started) {
+      t.join();
+    }
+
+    int distinct = threads * batches * 30;
+    assertThat(outcomes).hasSize(threads * batches);
+    assertThat(outcomes.stream().mapToInt(IngestOutcome::accepted).sum()).isEqualTo(distinct);
+    assertThat(outcomes).allSatisfy(o -> assertThat(o.accepted() + o.duplicates()).isEqualTo(36));
+    long npe = IntStream.range(0, distinct).filter(id -> id % 30 % 3 == 0).count();
+    assertThat(store.byFingerprint("bbbb").orElseThrow().occurrenceCount()).isEqualTo(npe);
+    assertThat(store.byFingerprint("aaaa").orElseThrow().occurrenceCount()).isEqualTo(distinct - npe);
+    // each signature was created by exactly one batch
+    assertThat(outcomes.stream().flatMap(o -> o.touched().stream()).filter(t -> t.created())).hasSize(2);
+  }
+
+  @Test
+  void aBatchThatFailsInAGroupCommitFailsAloneAndTheOthersCommit() throws Exception {
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = c.createStatement()) {
+      s.execute(
+          "CREATE TRIGGER boom BEFORE INSERT ON samples WHEN NEW.trace_id = 'poison'"
+              + " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    }
+    List<Object> results = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<Thread> senders = new ArrayList<>();
+    // another process holds the write lock: the first batch waits in BEGIN while holding the
+    // store's lock, and the next ones queue up behind it to be committed as one group
+    try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + file);
+        Statement s = other.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+      senders.add(Thread.ofVirtual().start(() -> results.add(store.ingest(List.of(event(TIMEOUT, "first", T0)), T0, null))));
+      org.awaitility.Awaitility.await().until(() -> store.waitingBatches() == 0);
+      for (String trace : List.of("a", "poison", "b")) {
+        senders.add(
+            Thread.ofVirtual()
+                .start(
+                    () -> {
+                      try {
+                        results.add(store.ingest(List.of(event(NPE, trace, T0.plusSeconds(1))), T0, null));
+                      } catch (StoreException e) {
+                        results.add(e);
+                      }
+                    }));
+      }
+      org.awaitility.Awaitility.await().until(() -> store.waitingBatches() == 3);
+      s.execute("COMMIT");
+    }
+    for (Thread t : senders) {
+      t.join();
+    }
+
+    assertThat(results).hasSize(4);
+    assertThat(results).filteredOn(r -> r instanceof StoreException).singleElement()
+        .satisfies(e -> assertThat(((StoreException) e).getMessage()).contains("injected failure"));
+    assertThat(results).filteredOn(r -> r instanceof IngestOutcome).hasSize(3);
+    assertThat(store.byFingerprint("aaaa").orElseThrow().occurrenceCount()).isEqualTo(1);
+    assertThat(store.byFingerprint("bbbb").orElseThrow().occurrenceCount()).isEqualTo(2);
+    assertThat(store.samples(store.byFingerprint("bbbb").orElseThrow().id()))
+        .extracting(Sample::traceId).containsExactlyInAnyOrder("a", "b");
+  }
+
+  @Test
   void listsFilteredByStatusAndServiceMostRecentFirst() {
     store.ingest(List.of(event(TIMEOUT, "t1", T0), event(NPE, "t2", T0.plusSeconds(9))), T0, null);
     long npe = store.byFingerprint("bbbb").orElseThrow().id();
