@@ -15,9 +15,19 @@ final class GoStackParser {
 
   private GoStackParser() {}
 
+  // the patterns only for lines that have their literal parts: most lines of other runtimes'
+  // traces are tested here too
+  private static boolean isGoroutine(String line) {
+    return line.startsWith("goroutine ") && GOROUTINE.matcher(line).matches();
+  }
+
+  private static boolean isFileLine(String line) {
+    return line.startsWith("\t") && line.contains(".go:") && FILE_LINE.matcher(line).matches();
+  }
+
   static boolean looksLikeGo(List<String> lines) {
     for (String line : lines) {
-      if (GOROUTINE.matcher(line).matches() || FILE_LINE.matcher(line).matches()) {
+      if (isGoroutine(line) || isFileLine(line)) {
         return true;
       }
     }
@@ -38,7 +48,7 @@ final class GoStackParser {
         message = line.substring(colon + 2).replaceFirst(" \\[recovered\\]$", "");
         continue;
       }
-      if (GOROUTINE.matcher(line).matches()) {
+      if (isGoroutine(line)) {
         if (sawGoroutine) {
           break; // only the first goroutine: the one that failed
         }
@@ -55,7 +65,7 @@ final class GoStackParser {
         }
         continue;
       }
-      if (FILE_LINE.matcher(line).matches()) {
+      if (isFileLine(line)) {
         if (pending != null) {
           frames.add(frame(pending));
           pending = null;

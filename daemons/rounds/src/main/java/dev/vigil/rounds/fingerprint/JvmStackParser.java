@@ -56,8 +56,8 @@ final class JvmStackParser {
         suppressed = true;
         continue;
       }
-      Matcher frame = FRAME.matcher(line);
-      if (frame.matches()) {
+      Matcher frame = StackTraceParser.isAtLine(line) ? FRAME.matcher(line) : null;
+      if (frame != null && frame.matches()) {
         if (frames.isEmpty()) { // frames without a header: an exception of unknown type
           types.add("");
           messages.add("");
@@ -67,8 +67,8 @@ final class JvmStackParser {
         frames.get(frames.size() - 1).add(frame(frame.group(1)));
         continue;
       }
-      Matcher more = MORE.matcher(line);
-      if (more.matches() && !frames.isEmpty()) {
+      Matcher more = stripped.startsWith("... ") ? MORE.matcher(line) : null;
+      if (more != null && more.matches() && !frames.isEmpty()) {
         omitted.set(omitted.size() - 1, Integer.parseInt(more.group(1)));
         continue;
       }
@@ -99,6 +99,38 @@ final class JvmStackParser {
     return new ParsedStack(ParsedStack.Format.JVM, chain);
   }
 
+  /** {@code s.replaceAll("\\$\\d+", "\\$")} without compiling a pattern per frame. */
+  static String anonymousNumbersDropped(String s) {
+    if (s.indexOf('$') < 0) {
+      return s;
+    }
+    StringBuilder b = new StringBuilder(s.length());
+    int n = s.length();
+    for (int i = 0; i < n; i++) {
+      char c = s.charAt(i);
+      b.append(c);
+      if (c == '$' && i + 1 < n && isDigit(s.charAt(i + 1))) {
+        while (i + 1 < n && isDigit(s.charAt(i + 1))) {
+          i++;
+        }
+      }
+    }
+    return b.toString();
+  }
+
+  /** {@code s.replaceAll("\\$\\d+$", "")} (a frame's method has no line terminator). */
+  static String trailingNumberDropped(String s) {
+    int d = s.length();
+    while (d > 0 && isDigit(s.charAt(d - 1))) {
+      d--;
+    }
+    return d < s.length() && d > 0 && s.charAt(d - 1) == '$' ? s.substring(0, d - 1) : s;
+  }
+
+  private static boolean isDigit(char c) {
+    return c >= '0' && c <= '9';
+  }
+
   /** {@code [module/]pkg.Class$Inner.method} as a frame, generated and numbered parts removed. */
   static Frame frame(String qualified) {
     String q = qualified;
@@ -118,8 +150,8 @@ final class JvmStackParser {
     if (hidden > 0) {
       cls = cls.substring(0, hidden);
     }
-    cls = cls.replaceAll("\\$\\d+", "\\$"); // anonymous classes: Foo$1 -> Foo$
-    method = method.replaceAll("\\$\\d+$", ""); // lambda$handle$0 -> lambda$handle
+    cls = anonymousNumbersDropped(cls); // anonymous classes: Foo$1 -> Foo$
+    method = trailingNumberDropped(method); // lambda$handle$0 -> lambda$handle
     boolean inApp = true;
     for (String prefix : LIBRARY_PREFIXES) {
       if (cls.startsWith(prefix)) {

@@ -219,4 +219,28 @@ class StackTraceParserTest {
     assertThat(StackTraceParser.parse("  \n")).isEmpty();
     assertThat(StackTraceParser.parse("just a message\nover two lines")).isEmpty();
   }
+
+  @Test
+  void theHandWrittenMatchersAgreeWithThePatternsTheyStandFor() {
+    // random short strings over the characters the patterns care about
+    var node = java.util.regex.Pattern.compile(":\\d+:\\d+\\)?\\s*$");
+    var at = java.util.regex.Pattern.compile("^\\s*at\\s+(.+)$");
+    char[] alphabet = {' ', '\t', '\f', 'a', 't', ':', '1', '9', ')', '(', '$', '.', 'x', '\u2028', '\u0085', '\u001C'};
+    var random = new java.util.Random(7);
+    for (int k = 0; k < 200_000; k++) {
+      char[] c = new char[random.nextInt(12)];
+      for (int i = 0; i < c.length; i++) {
+        c[i] = alphabet[random.nextInt(alphabet.length)];
+      }
+      String s = new String(c);
+      assertThat(StackTraceParser.endsWithLineAndColumn(s)).as("[%s]", s).isEqualTo(node.matcher(s).find());
+      if (at.matcher(s).matches()) {
+        assertThat(StackTraceParser.isAtLine(s)).as("[%s]", s).isTrue();
+      }
+      assertThat(JvmStackParser.anonymousNumbersDropped(s)).as("[%s]", s).isEqualTo(s.replaceAll("\\$\\d+", "\\$"));
+      if (s.indexOf('\u2028') < 0 && s.indexOf('\u0085') < 0) { // a method name has no line terminator
+        assertThat(JvmStackParser.trailingNumberDropped(s)).as("[%s]", s).isEqualTo(s.replaceAll("\\$\\d+$", ""));
+      }
+    }
+  }
 }
