@@ -290,10 +290,7 @@ public final class SqliteSignatureStore implements SignatureStore {
       Map<String, Long> created = new HashMap<>();
       try {
         begin();
-        List<IngestOutcome> outcomes = new ArrayList<>(group.size());
-        for (Pending g : group) {
-          outcomes.add(ingestInTransaction(g.events, g.now, g.advance, created));
-        }
+        List<IngestOutcome> outcomes = ingestInTransaction(group, created);
         commit();
         ids.putAll(created);
         for (int i = 0; i < group.size(); i++) {
@@ -315,7 +312,7 @@ public final class SqliteSignatureStore implements SignatureStore {
     Map<String, Long> created = new HashMap<>();
     try {
       begin();
-      IngestOutcome outcome = ingestInTransaction(g.events, g.now, g.advance, created);
+      IngestOutcome outcome = ingestInTransaction(List.of(g), created).get(0);
       commit();
       ids.putAll(created);
       g.outcome = outcome;
@@ -330,63 +327,113 @@ public final class SqliteSignatureStore implements SignatureStore {
     g.done = true;
   }
 
-  private IngestOutcome ingestInTransaction(
-      List<GroupedEvent> events, Instant now, WatermarkAdvance advance, Map<String, Long> created)
+  /** One accepted event of a group: which batch it came from. */
+  private record Accepted(int batch, GroupedEvent event, long time) {}
+
+  /**
+   * Writes the batches of one transaction and returns each batch's outcome, in order. The
+   * identities are inserted batch after batch (so a batch's duplicates include events an earlier
+   * batch of the group counted); the counts, first/last seen and the sample ring are then written
+   * once per signature for the whole group, and each batch's {@link Touched} carries the
+   * signature with its count as of that batch.
+   */
+  private List<IngestOutcome> ingestInTransaction(List<Pending> group, Map<String, Long> created)
       throws SQLException {
-    long nowNs = nanos(now);
-    int duplicates = 0;
-    // the batch's accepted events per fingerprint, in first-seen order
-    Map<String, List<GroupedEvent>> groups = new LinkedHashMap<>();
-    if (!events.isEmpty()) {
-      for (GroupedEvent g : events) {
+    int batches = group.size();
+    int[] duplicates = new int[batches];
+    int[] accepted = new int[batches];
+    // the group's accepted events per fingerprint, in arrival order
+    Map<String, List<Accepted>> byFingerprint = new LinkedHashMap<>();
+    // each batch's fingerprints in its first-seen order
+    List<List<String>> order = new ArrayList<>(batches);
+    int total = 0;
+    for (Pending p : group) {
+      long nowNs = nanos(p.now);
+      for (GroupedEvent g : p.events) {
         ErrorEvent e = g.event();
         insertSeen.setBytes(1, identity(e, g.grouping().fingerprint()));
         insertSeen.setLong(2, nanos(e.time()));
         insertSeen.setString(3, e.source());
         insertSeen.setLong(4, nowNs);
         insertSeen.addBatch();
+        total++;
       }
-      int[] inserted = insertSeen.executeBatch();
-      for (int i = 0; i < inserted.length; i++) {
-        if (inserted[i] == 0) {
-          duplicates++;
-        } else {
-          GroupedEvent g = events.get(i);
-          groups.computeIfAbsent(g.grouping().fingerprint(), k -> new ArrayList<>()).add(g);
+    }
+    int[] inserted = total == 0 ? new int[0] : insertSeen.executeBatch();
+    int k = 0;
+    for (int b = 0; b < batches; b++) {
+      List<String> fingerprints = new ArrayList<>();
+      order.add(fingerprints);
+      for (GroupedEvent g : group.get(b).events) {
+        if (inserted[k++] == 0) {
+          duplicates[b]++;
+          continue;
         }
+        accepted[b]++;
+        String fingerprint = g.grouping().fingerprint();
+        List<Accepted> list = byFingerprint.get(fingerprint);
+        if (list == null) {
+          list = new ArrayList<>();
+          byFingerprint.put(fingerprint, list);
+        }
+        if (list.isEmpty() || list.get(list.size() - 1).batch() != b) {
+          fingerprints.add(fingerprint);
+        }
+        list.add(new Accepted(b, g, nanos(g.event().time())));
       }
     }
-    List<Touched> touched = new ArrayList<>(groups.size());
-    int accepted = 0;
-    for (List<GroupedEvent> group : groups.values()) {
-      accepted += group.size();
-      touched.add(countGroup(group, nowNs, created));
+    // per batch, per fingerprint: what the batch saw of the signature
+    List<Map<String, Touched>> touched = new ArrayList<>(batches);
+    for (int b = 0; b < batches; b++) {
+      touched.add(new HashMap<>());
     }
-    if (advance != null) {
-      advanceWatermark.setString(1, advance.source());
-      advanceWatermark.setLong(2, nanos(advance.position()));
-      if (advance.backlogFrom() == null) {
-        advanceWatermark.setNull(3, java.sql.Types.INTEGER);
-      } else {
-        advanceWatermark.setLong(3, nanos(advance.backlogFrom()));
+    for (List<Accepted> events : byFingerprint.values()) {
+      countGroup(group, events, created, touched);
+    }
+    for (Pending p : group) {
+      WatermarkAdvance advance = p.advance;
+      if (advance != null) {
+        advanceWatermark.setString(1, advance.source());
+        advanceWatermark.setLong(2, nanos(advance.position()));
+        if (advance.backlogFrom() == null) {
+          advanceWatermark.setNull(3, java.sql.Types.INTEGER);
+        } else {
+          advanceWatermark.setLong(3, nanos(advance.backlogFrom()));
+        }
+        advanceWatermark.setLong(4, nanos(p.now));
+        advanceWatermark.executeUpdate();
       }
-      advanceWatermark.setLong(4, nowNs);
-      advanceWatermark.executeUpdate();
     }
-    return new IngestOutcome(accepted, duplicates, touched);
+    List<IngestOutcome> outcomes = new ArrayList<>(batches);
+    for (int b = 0; b < batches; b++) {
+      List<Touched> list = new ArrayList<>(order.get(b).size());
+      for (String fingerprint : order.get(b)) {
+        list.add(touched.get(b).get(fingerprint));
+      }
+      outcomes.add(new IngestOutcome(accepted[b], duplicates[b], list));
+    }
+    return outcomes;
   }
 
-  /** Counts one fingerprint's accepted events of a batch into its signature. */
-  private Touched countGroup(List<GroupedEvent> group, long nowNs, Map<String, Long> created)
+  /**
+   * Counts one fingerprint's accepted events of a group into its signature (one statement
+   * whatever the number of batches), reopens it if it was resolved before one of them, writes its
+   * newest samples, and records per batch what that batch saw.
+   */
+  private void countGroup(
+      List<Pending> group,
+      List<Accepted> events,
+      Map<String, Long> created,
+      List<Map<String, Touched>> touched)
       throws SQLException {
-    GroupedEvent first = group.get(0);
-    String fingerprint = first.grouping().fingerprint();
+    Accepted first = events.get(0);
+    String fingerprint = first.event().grouping().fingerprint();
+    int size = events.size();
     long min = Long.MAX_VALUE;
     long max = Long.MIN_VALUE;
-    for (GroupedEvent g : group) {
-      long t = nanos(g.event().time());
-      min = Math.min(min, t);
-      max = Math.max(max, t);
+    for (Accepted a : events) {
+      min = Math.min(min, a.time());
+      max = Math.max(max, a.time());
     }
     Long id = ids.get(fingerprint);
     if (id == null) {
@@ -402,60 +449,112 @@ public final class SqliteSignatureStore implements SignatureStore {
       }
     }
     Signature signature = null;
-    boolean isNew = false;
+    int createdBy = -1;
     if (id != null) {
-      countInto.setLong(1, group.size());
+      countInto.setLong(1, size);
       countInto.setLong(2, min);
       countInto.setLong(3, max);
       countInto.setLong(4, id);
       signature = single(countInto);
     }
     if (signature == null) {
-      ErrorEvent e = first.event();
+      ErrorEvent e = first.event().event();
+      long createdAt = nanos(group.get(first.batch()).now);
       insertSignature.setString(1, fingerprint);
-      insertSignature.setInt(2, first.grouping().version());
+      insertSignature.setInt(2, first.event().grouping().version());
       insertSignature.setString(3, e.service());
       insertSignature.setString(4, e.errorType());
-      insertSignature.setString(5, first.grouping().template());
-      insertSignature.setString(6, String.join("\n", first.grouping().frames()));
-      insertSignature.setLong(7, group.size());
+      insertSignature.setString(5, first.event().grouping().template());
+      insertSignature.setString(6, String.join("\n", first.event().grouping().frames()));
+      insertSignature.setLong(7, size);
       insertSignature.setLong(8, min);
       insertSignature.setLong(9, max);
-      insertSignature.setLong(10, nowNs);
-      insertSignature.setLong(11, nowNs);
+      insertSignature.setLong(10, createdAt);
+      insertSignature.setLong(11, createdAt);
       signature = single(insertSignature);
       created.put(fingerprint, signature.id());
-      isNew = true;
-      audit(signature.id(), nowNs, "ingest", null, SignatureStatus.NEW, false, "first seen");
+      createdBy = first.batch();
+      audit(signature.id(), createdAt, "ingest", null, SignatureStatus.NEW, false, "first seen");
     }
-    boolean regressed = false;
+    Signature counted = signature;
+    int regressedBy = -1;
     if (signature.status() == SignatureStatus.RESOLVED && max > nanos(signature.statusChangedAt())) {
-      reopen.setLong(1, nowNs);
+      // the first batch with an occurrence after the resolution reopens it
+      long resolvedAt = nanos(signature.statusChangedAt());
+      for (Accepted a : events) {
+        if (a.time() > resolvedAt) {
+          regressedBy = a.batch();
+          break;
+        }
+      }
+      long recurred = Long.MIN_VALUE;
+      for (Accepted a : events) {
+        if (a.batch() == regressedBy) {
+          recurred = Math.max(recurred, a.time());
+        }
+      }
+      long atNs = nanos(group.get(regressedBy).now);
+      reopen.setLong(1, atNs);
       reopen.setLong(2, signature.id());
       Signature reopened = single(reopen);
       if (reopened != null) {
-        regressed = true;
         audit(
             signature.id(),
-            nowNs,
+            atNs,
             "ingest",
             SignatureStatus.RESOLVED,
             SignatureStatus.NEW,
             true,
-            "recurred at " + instant(max) + " after being resolved at " + signature.statusChangedAt());
+            "recurred at " + instant(recurred) + " after being resolved at " + signature.statusChangedAt());
         signature = reopened;
+      } else {
+        regressedBy = -1;
       }
     }
-    writeSamples(signature, group);
-    return new Touched(signature, group.size(), isNew, regressed);
+    writeSamples(signature, events);
+    // what each batch saw: the count as of its own events, the status as of its place in the group
+    long before = signature.occurrenceCount() - size;
+    long running = before;
+    int i = 0;
+    while (i < size) {
+      int b = events.get(i).batch();
+      int added = 0;
+      while (i < size && events.get(i).batch() == b) {
+        added++;
+        i++;
+      }
+      running += added;
+      Signature seen = regressedBy >= 0 && b < regressedBy ? counted : signature;
+      if (running != seen.occurrenceCount()) {
+        seen = withCount(seen, running);
+      }
+      touched.get(b).put(fingerprint, new Touched(seen, added, b == createdBy, b == regressedBy));
+    }
   }
 
-  /** Puts the batch's newest occurrences into the signature's ring (older ones would be overwritten). */
-  private void writeSamples(Signature signature, List<GroupedEvent> group) throws SQLException {
-    int m = group.size();
+  private static Signature withCount(Signature s, long count) {
+    return new Signature(
+        s.id(),
+        s.fingerprint(),
+        s.fingerprintVersion(),
+        s.service(),
+        s.errorType(),
+        s.messageTemplate(),
+        s.frames(),
+        s.status(),
+        s.regression(),
+        count,
+        s.firstSeen(),
+        s.lastSeen(),
+        s.statusChangedAt());
+  }
+
+  /** Puts the group's newest occurrences into the signature's ring (older ones would be overwritten). */
+  private void writeSamples(Signature signature, List<Accepted> events) throws SQLException {
+    int m = events.size();
     long firstOccurrence = signature.occurrenceCount() - m + 1;
     for (int k = Math.max(0, m - ringSize); k < m; k++) {
-      ErrorEvent e = group.get(k).event();
+      ErrorEvent e = events.get(k).event().event();
       long occurrence = firstOccurrence + k;
       putSample.setLong(1, signature.id());
       putSample.setLong(2, Math.floorMod(occurrence, ringSize));

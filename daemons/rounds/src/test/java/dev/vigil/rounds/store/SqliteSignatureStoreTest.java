@@ -303,6 +303,23 @@ class SqliteSignatureStoreTest {
     assertThat(store.byFingerprint("aaaa").orElseThrow().occurrenceCount()).isEqualTo(distinct - npe);
     // each signature was created by exactly one batch
     assertThat(outcomes.stream().flatMap(o -> o.touched().stream()).filter(t -> t.created())).hasSize(2);
+    // each batch saw the count as of its own events: the ranges (count - added, count] of all
+    // batches tile 1..final exactly, so a threshold is crossed in exactly one batch
+    for (String fingerprint : List.of("aaaa", "bbbb")) {
+      List<long[]> ranges =
+          outcomes.stream()
+              .flatMap(o -> o.touched().stream())
+              .filter(t -> t.signature().fingerprint().equals(fingerprint))
+              .map(t -> new long[] {t.signature().occurrenceCount() - t.added(), t.signature().occurrenceCount()})
+              .sorted(java.util.Comparator.comparingLong(r -> r[0]))
+              .toList();
+      long next = 0;
+      for (long[] r : ranges) {
+        assertThat(r[0]).isEqualTo(next);
+        next = r[1];
+      }
+      assertThat(next).isEqualTo(store.byFingerprint(fingerprint).orElseThrow().occurrenceCount());
+    }
   }
 
   @Test
