@@ -48,14 +48,19 @@ public final class SqliteSignatureStore implements SignatureStore {
       "id, fingerprint, fingerprint_version, service, error_type, message_template, frames, status,"
           + " regression, occurrence_count, first_seen, last_seen, status_changed_at";
 
+  /** The columns ingest changes: read back after each count (the rest comes from {@link #known}). */
+  private static final String CHANGING_COLUMNS =
+      "status, regression, occurrence_count, first_seen, last_seen, status_changed_at";
+
   private final Path path;
   private final Connection connection;
   private final boolean readOnly;
   private final int ringSize;
   private final ReentrantLock lock = new ReentrantLock();
-  // fingerprint -> id; ids never change, so an entry never goes stale (only rolled-back ones could)
-  private final Map<String, Long> ids = new HashMap<>();
-  private final MessageDigest sha256;
+  // fingerprint -> a committed signature; only its id and the columns no statement ever changes
+  // (fingerprint, version, service, type, template, frames) are read from it, so an entry never
+  // goes stale (only rolled-back ones could: entries are added on commit)
+  private final Map<String, Signature> known = new HashMap<>();
   // batches waiting for a commit; taken out only by the holder of the lock
   private final java.util.concurrent.ConcurrentLinkedQueue<Pending> pending =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -64,7 +69,7 @@ public final class SqliteSignatureStore implements SignatureStore {
   private static final int MAX_GROUP_EVENTS = 20_000;
 
   private PreparedStatement insertSeen;
-  private PreparedStatement findId;
+  private PreparedStatement findSignature;
   private PreparedStatement insertSignature;
   private PreparedStatement countInto;
   private PreparedStatement reopen;
@@ -103,11 +108,6 @@ public final class SqliteSignatureStore implements SignatureStore {
     this.connection = connection;
     this.readOnly = readOnly;
     this.ringSize = ringSize;
-    try {
-      this.sha256 = MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
   }
 
   /**
@@ -190,7 +190,9 @@ public final class SqliteSignatureStore implements SignatureStore {
         connection.prepareStatement(
             "INSERT OR IGNORE INTO seen_events (identity, time, source, ingested_at)"
                 + " VALUES (?, ?, ?, ?)");
-    findId = connection.prepareStatement("SELECT id FROM signatures WHERE fingerprint = ?");
+    findSignature =
+        connection.prepareStatement(
+            "SELECT " + SIGNATURE_COLUMNS + " FROM signatures WHERE fingerprint = ?");
     insertSignature =
         connection.prepareStatement(
             "INSERT INTO signatures (fingerprint, fingerprint_version, service, error_type,"
@@ -203,12 +205,12 @@ public final class SqliteSignatureStore implements SignatureStore {
             "UPDATE signatures SET occurrence_count = occurrence_count + ?,"
                 + " first_seen = min(first_seen, ?), last_seen = max(last_seen, ?)"
                 + " WHERE id = ? RETURNING "
-                + SIGNATURE_COLUMNS);
+                + CHANGING_COLUMNS);
     reopen =
         connection.prepareStatement(
             "UPDATE signatures SET status = 'new', regression = 1, status_changed_at = ?"
                 + " WHERE id = ? AND status = 'resolved' RETURNING "
-                + SIGNATURE_COLUMNS);
+                + CHANGING_COLUMNS);
     putSample =
         connection.prepareStatement(
             "INSERT OR REPLACE INTO samples (signature_id, slot, occurrence, trace_id, span_id,"
@@ -240,7 +242,8 @@ public final class SqliteSignatureStore implements SignatureStore {
   @Override
   public IngestOutcome ingest(List<GroupedEvent> events, Instant now, WatermarkAdvance advance) {
     requireWritable();
-    Pending mine = new Pending(List.copyOf(events), now, advance);
+    // the identities are hashed here, in the caller's thread, not while holding the writer lock
+    Pending mine = new Pending(List.copyOf(events), identities(events), now, advance);
     pending.add(mine);
     lock.lock();
     try {
@@ -264,14 +267,16 @@ public final class SqliteSignatureStore implements SignatureStore {
   /** A batch waiting for a commit; its fields are written and read under {@link #lock}. */
   private static final class Pending {
     final List<GroupedEvent> events;
+    final byte[][] identities;
     final Instant now;
     final WatermarkAdvance advance;
     IngestOutcome outcome;
     StoreException failure;
     boolean done;
 
-    Pending(List<GroupedEvent> events, Instant now, WatermarkAdvance advance) {
+    Pending(List<GroupedEvent> events, byte[][] identities, Instant now, WatermarkAdvance advance) {
       this.events = events;
+      this.identities = identities;
       this.now = now;
       this.advance = advance;
     }
@@ -287,12 +292,12 @@ public final class SqliteSignatureStore implements SignatureStore {
       size += p.events.size();
     }
     if (group.size() > 1) {
-      Map<String, Long> created = new HashMap<>();
+      Map<String, Signature> created = new HashMap<>();
       try {
         begin();
         List<IngestOutcome> outcomes = ingestInTransaction(group, created);
         commit();
-        ids.putAll(created);
+        known.putAll(created);
         for (int i = 0; i < group.size(); i++) {
           group.get(i).outcome = outcomes.get(i);
           group.get(i).done = true;
@@ -309,12 +314,12 @@ public final class SqliteSignatureStore implements SignatureStore {
   }
 
   private void commitAlone(Pending g) {
-    Map<String, Long> created = new HashMap<>();
+    Map<String, Signature> created = new HashMap<>();
     try {
       begin();
       IngestOutcome outcome = ingestInTransaction(List.of(g), created).get(0);
       commit();
-      ids.putAll(created);
+      known.putAll(created);
       g.outcome = outcome;
     } catch (SQLException | RuntimeException e) {
       rollbackQuietly(e);
@@ -337,7 +342,7 @@ public final class SqliteSignatureStore implements SignatureStore {
    * once per signature for the whole group, and each batch's {@link Touched} carries the
    * signature with its count as of that batch.
    */
-  private List<IngestOutcome> ingestInTransaction(List<Pending> group, Map<String, Long> created)
+  private List<IngestOutcome> ingestInTransaction(List<Pending> group, Map<String, Signature> created)
       throws SQLException {
     int batches = group.size();
     int[] duplicates = new int[batches];
@@ -349,9 +354,9 @@ public final class SqliteSignatureStore implements SignatureStore {
     int total = 0;
     for (Pending p : group) {
       long nowNs = nanos(p.now);
-      for (GroupedEvent g : p.events) {
-        ErrorEvent e = g.event();
-        insertSeen.setBytes(1, identity(e, g.grouping().fingerprint()));
+      for (int i = 0; i < p.events.size(); i++) {
+        ErrorEvent e = p.events.get(i).event();
+        insertSeen.setBytes(1, p.identities[i]);
         insertSeen.setLong(2, nanos(e.time()));
         insertSeen.setString(3, e.source());
         insertSeen.setLong(4, nowNs);
@@ -423,7 +428,7 @@ public final class SqliteSignatureStore implements SignatureStore {
   private void countGroup(
       List<Pending> group,
       List<Accepted> events,
-      Map<String, Long> created,
+      Map<String, Signature> created,
       List<Map<String, Touched>> touched)
       throws SQLException {
     Accepted first = events.get(0);
@@ -435,27 +440,25 @@ public final class SqliteSignatureStore implements SignatureStore {
       min = Math.min(min, a.time());
       max = Math.max(max, a.time());
     }
-    Long id = ids.get(fingerprint);
-    if (id == null) {
-      id = created.get(fingerprint);
+    Signature shape = known.get(fingerprint);
+    if (shape == null) {
+      shape = created.get(fingerprint);
     }
-    if (id == null) {
-      findId.setString(1, fingerprint);
-      try (ResultSet rs = findId.executeQuery()) {
-        id = rs.next() ? rs.getLong(1) : null;
-      }
-      if (id != null) {
-        created.put(fingerprint, id); // cached on commit
+    if (shape == null) {
+      findSignature.setString(1, fingerprint);
+      shape = single(findSignature);
+      if (shape != null) {
+        created.put(fingerprint, shape); // known on commit
       }
     }
     Signature signature = null;
     int createdBy = -1;
-    if (id != null) {
+    if (shape != null) {
       countInto.setLong(1, size);
       countInto.setLong(2, min);
       countInto.setLong(3, max);
-      countInto.setLong(4, id);
-      signature = single(countInto);
+      countInto.setLong(4, shape.id());
+      signature = changed(shape, countInto);
     }
     if (signature == null) {
       ErrorEvent e = first.event().event();
@@ -472,7 +475,7 @@ public final class SqliteSignatureStore implements SignatureStore {
       insertSignature.setLong(10, createdAt);
       insertSignature.setLong(11, createdAt);
       signature = single(insertSignature);
-      created.put(fingerprint, signature.id());
+      created.put(fingerprint, signature);
       createdBy = first.batch();
       audit(signature.id(), createdAt, "ingest", null, SignatureStatus.NEW, false, "first seen");
     }
@@ -496,7 +499,7 @@ public final class SqliteSignatureStore implements SignatureStore {
       long atNs = nanos(group.get(regressedBy).now);
       reopen.setLong(1, atNs);
       reopen.setLong(2, signature.id());
-      Signature reopened = single(reopen);
+      Signature reopened = changed(signature, reopen);
       if (reopened != null) {
         audit(
             signature.id(),
@@ -594,8 +597,22 @@ public final class SqliteSignatureStore implements SignatureStore {
    * next. Leading with the time makes inserts land near the end of the index, as events arrive
    * roughly in time order, instead of all over it.
    */
-  private byte[] identity(ErrorEvent e, String fingerprint) {
-    MessageDigest md = sha256;
+  private static byte[][] identities(List<GroupedEvent> events) {
+    MessageDigest md;
+    try {
+      md = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+    byte[][] out = new byte[events.size()][];
+    for (int i = 0; i < out.length; i++) {
+      GroupedEvent g = events.get(i);
+      out[i] = identity(md, g.event(), g.grouping().fingerprint());
+    }
+    return out;
+  }
+
+  private static byte[] identity(MessageDigest md, ErrorEvent e, String fingerprint) {
     md.reset();
     update(md, e.traceId());
     update(md, e.spanId());
@@ -860,6 +877,29 @@ public final class SqliteSignatureStore implements SignatureStore {
       throw new StoreException("could not read the signature store " + path + ": " + e.getMessage(), e);
     } finally {
       lock.unlock();
+    }
+  }
+
+  /** Runs an update returning {@link #CHANGING_COLUMNS}: {@code shape} with them, or null for no row. */
+  private static Signature changed(Signature shape, PreparedStatement ps) throws SQLException {
+    try (ResultSet rs = ps.executeQuery()) {
+      if (!rs.next()) {
+        return null;
+      }
+      return new Signature(
+          shape.id(),
+          shape.fingerprint(),
+          shape.fingerprintVersion(),
+          shape.service(),
+          shape.errorType(),
+          shape.messageTemplate(),
+          shape.frames(),
+          SignatureStatus.fromWire(rs.getString(1)),
+          rs.getInt(2) == 1,
+          rs.getLong(3),
+          instant(rs.getLong(4)),
+          instant(rs.getLong(5)),
+          instant(rs.getLong(6)));
     }
   }
 
