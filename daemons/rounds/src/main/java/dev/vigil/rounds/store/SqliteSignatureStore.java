@@ -103,6 +103,79 @@ public final class SqliteSignatureStore implements SignatureStore {
     }
   }
 
+  /** WAL pages after which the writer checkpoints in its own transaction (a fallback). */
+  private static final int WRITER_CHECKPOINT_PAGES = 10_000;
+
+  // copies committed pages from the WAL into the database file off the writer's path; null when
+  // read-only
+  private Checkpointer checkpointer;
+
+  /**
+   * Checkpoints the WAL every {@value #INTERVAL_MS} ms on a connection and a thread of its own.
+   * SQLite's automatic checkpoint would run inside the commit that crosses its threshold (every
+   * ~1,000 pages, about every transaction at a high ingest rate), copying and syncing pages while
+   * every caller waits; a passive checkpoint next to the writer blocks neither it nor readers, and
+   * copies a page rewritten by many transactions once.
+   */
+  private static final class Checkpointer {
+    static final long INTERVAL_MS = 200;
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(SqliteSignatureStore.class);
+
+    private final Path path;
+    private final Connection connection;
+    private final Thread thread;
+    private volatile boolean stopping;
+
+    private Checkpointer(Path path, Connection connection) {
+      this.path = path;
+      this.connection = connection;
+      this.thread = Thread.ofPlatform().daemon().name("vigil-store-checkpoint").unstarted(this::run);
+    }
+
+    static Checkpointer start(Path path, Connection connection) {
+      Checkpointer c = new Checkpointer(path, connection);
+      c.thread.start();
+      return c;
+    }
+
+    private void run() {
+      boolean warned = false;
+      while (!stopping) {
+        try {
+          Thread.sleep(INTERVAL_MS);
+        } catch (InterruptedException e) {
+          continue; // stopping: checked above
+        }
+        try (Statement s = connection.createStatement();
+            ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(PASSIVE)")) {
+          rs.next();
+          warned = false;
+        } catch (SQLException e) {
+          // the writer's own checkpoint takes over; said once per run of failures
+          if (!warned && !stopping) {
+            log.warn("background checkpoint of {} failed: {}", path, e.getMessage());
+            warned = true;
+          }
+        }
+      }
+    }
+
+    void close() {
+      stopping = true;
+      thread.interrupt();
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      try {
+        connection.close();
+      } catch (SQLException e) {
+        log.debug("closing the checkpoint connection of {} failed", path, e);
+      }
+    }
+  }
+
   private SqliteSignatureStore(Path path, Connection connection, boolean readOnly, int ringSize) {
     this.path = path;
     this.connection = connection;
@@ -139,7 +212,11 @@ public final class SqliteSignatureStore implements SignatureStore {
     try {
       Migrations.migrate(c, path);
       execute(c, "PRAGMA cache_size = -32768"); // 32 MiB: the seen-identity index stays in memory
+      // checkpoints run on their own connection and thread (see Checkpointer); the writer
+      // checkpoints itself only if that falls behind by this many pages
+      execute(c, "PRAGMA wal_autocheckpoint = " + WRITER_CHECKPOINT_PAGES);
       store.prepareWrites();
+      store.checkpointer = Checkpointer.start(path, connect(path, config));
     } catch (SQLException | RuntimeException e) {
       store.close();
       throw e instanceof StoreException se
@@ -803,6 +880,10 @@ public final class SqliteSignatureStore implements SignatureStore {
 
   @Override
   public void close() {
+    Checkpointer c = checkpointer;
+    if (c != null) {
+      c.close();
+    }
     lock.lock();
     try {
       if (!connection.isClosed()) {

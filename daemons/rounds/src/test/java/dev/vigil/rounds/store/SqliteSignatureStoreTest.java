@@ -369,6 +369,34 @@ class SqliteSignatureStoreTest {
   }
 
   @Test
+  void committedBatchesReachTheDatabaseFileWhileTheStoreStaysOpen() throws Exception {
+    // the WAL is checkpointed in the background, below the writer's own threshold
+    long empty = java.nio.file.Files.size(file);
+    List<GroupedEvent> batch = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      batch.add(event(i % 2 == 0 ? TIMEOUT : NPE, "t" + i, T0.plusMillis(i)));
+    }
+    store.ingest(batch, T0, null);
+
+    // what is in the file alone (a copy, read without the WAL) is the committed batch
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .ignoreExceptions()
+        .until(() -> java.nio.file.Files.size(file) > empty && identitiesInACopyOfTheFile() == 2_000);
+  }
+
+  private long identitiesInACopyOfTheFile() throws Exception {
+    Path copy = java.nio.file.Files.createTempFile(dir, "copy", ".db");
+    java.nio.file.Files.copy(file, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + copy);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT count(*) FROM seen_events")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  @Test
   void listsFilteredByStatusAndServiceMostRecentFirst() {
     store.ingest(List.of(event(TIMEOUT, "t1", T0), event(NPE, "t2", T0.plusSeconds(9))), T0, null);
     long npe = store.byFingerprint("bbbb").orElseThrow().id();
