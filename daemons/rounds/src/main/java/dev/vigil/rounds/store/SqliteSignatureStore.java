@@ -34,10 +34,11 @@ import org.sqlite.SQLiteConfig;
 /**
  * The embedded {@link SignatureStore}: one SQLite file in WAL mode, so readers (the CLI, another
  * process) read while the node writes. One connection, one writer: calls are serialised by a lock.
- * Each {@link #ingest} batch is committed in a {@code BEGIN IMMEDIATE} transaction of prepared
- * statements, together with the batches of other threads that arrived while the previous
- * transaction was being written (group commit); a call returns after the commit that holds its
- * batch. Migrations run when it is opened for writing.
+ * Each {@link #ingest} batch is committed by a writer thread in a {@code BEGIN IMMEDIATE}
+ * transaction of prepared statements, together with the batches of other threads that arrived
+ * while the previous transaction was being written (group commit); a call returns after the commit
+ * that holds its batch. A second connection checkpoints the WAL in the background. Migrations run
+ * when it is opened for writing.
  *
  * <p>Durability: with {@link Options#synchronous} {@code full} (the default) a committed batch
  * survives a power cut; with {@code normal} it survives a crash of the process ({@code kill -9})
@@ -61,9 +62,11 @@ public final class SqliteSignatureStore implements SignatureStore {
   // (fingerprint, version, service, type, template, frames) are read from it, so an entry never
   // goes stale (only rolled-back ones could: entries are added on commit)
   private final Map<String, Signature> known = new HashMap<>();
-  // batches waiting for a commit; taken out only by the holder of the lock
-  private final java.util.concurrent.ConcurrentLinkedQueue<Pending> pending =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  // batches waiting for a commit; taken out only by the writer thread
+  private final java.util.concurrent.LinkedBlockingQueue<Pending> pending =
+      new java.util.concurrent.LinkedBlockingQueue<>();
+  private Thread writer; // null when read-only
+  private volatile boolean closing;
 
   /** At most this many events are committed in one group (a bound on one transaction's size). */
   private static final int MAX_GROUP_EVENTS = 20_000;
@@ -217,6 +220,7 @@ public final class SqliteSignatureStore implements SignatureStore {
       execute(c, "PRAGMA wal_autocheckpoint = " + WRITER_CHECKPOINT_PAGES);
       store.prepareWrites();
       store.checkpointer = Checkpointer.start(path, connect(path, config));
+      store.writer = Thread.ofPlatform().daemon().name("vigil-store-writer").start(store::writeLoop);
     } catch (SQLException | RuntimeException e) {
       store.close();
       throw e instanceof StoreException se
@@ -311,29 +315,27 @@ public final class SqliteSignatureStore implements SignatureStore {
   /**
    * {@inheritDoc}
    *
-   * <p>Group commit: batches that arrive while another is being written wait for the lock and are
-   * then committed together, in arrival order, in one transaction (one fsync for all of them);
-   * each caller returns only after the commit that holds its batch. If that shared transaction
-   * fails, each of its batches is retried alone, so one bad batch fails only its own caller.
+   * <p>Group commit: batches that arrive while another group is being written wait in a queue and
+   * are then committed together by the writer thread, in arrival order, in one transaction (one
+   * fsync for all of them); each caller returns only after the commit that holds its batch, with
+   * the signatures' counts as of its own events. If that shared transaction fails, each of its
+   * batches is retried alone, so one bad batch fails only its own caller.
    */
   @Override
   public IngestOutcome ingest(List<GroupedEvent> events, Instant now, WatermarkAdvance advance) {
     requireWritable();
-    // the identities are hashed here, in the caller's thread, not while holding the writer lock
+    // the identities are hashed here, in the caller's thread, not on the writer's
     Pending mine = new Pending(List.copyOf(events), identities(events), now, advance);
     pending.add(mine);
-    lock.lock();
+    if (closing && pending.remove(mine)) {
+      throw new StoreException("the signature store " + path + " is closed");
+    }
     try {
-      if (!mine.done) {
-        commitPending(); // mine is in the queue: only lock holders take batches out of it
-      }
-    } finally {
-      lock.unlock();
+      return mine.result.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      // a new exception, so the caller's stack is in it too
+      throw new StoreException(e.getCause().getMessage(), e.getCause());
     }
-    if (mine.failure != null) {
-      throw mine.failure;
-    }
-    return mine.outcome;
   }
 
   /** How many batches wait for a commit (for tests). */
@@ -341,15 +343,16 @@ public final class SqliteSignatureStore implements SignatureStore {
     return pending.size();
   }
 
-  /** A batch waiting for a commit; its fields are written and read under {@link #lock}. */
+  /** A batch waiting for a commit; its fields are written by the writer under {@link #lock}. */
   private static final class Pending {
     final List<GroupedEvent> events;
     final byte[][] identities;
     final Instant now;
     final WatermarkAdvance advance;
+    final java.util.concurrent.CompletableFuture<IngestOutcome> result =
+        new java.util.concurrent.CompletableFuture<>();
     IngestOutcome outcome;
     StoreException failure;
-    boolean done;
 
     Pending(List<GroupedEvent> events, byte[][] identities, Instant now, WatermarkAdvance advance) {
       this.events = events;
@@ -357,17 +360,61 @@ public final class SqliteSignatureStore implements SignatureStore {
       this.now = now;
       this.advance = advance;
     }
+
+    void finish() {
+      if (failure != null) {
+        result.completeExceptionally(failure);
+      } else if (outcome != null) {
+        result.complete(outcome);
+      } else {
+        result.completeExceptionally(new StoreException("the batch was not committed"));
+      }
+    }
   }
 
-  /** Takes the waiting batches (up to {@link #MAX_GROUP_EVENTS} events) and commits them. */
-  private void commitPending() {
+  /**
+   * The writer thread: takes the waiting batches (up to {@link #MAX_GROUP_EVENTS} events), commits
+   * them, answers their callers, and starts over. A platform thread of its own, because SQLite
+   * holds the thread that calls it for the whole statement, fsync included: on a virtual thread
+   * that would hold one of the few carriers the request threads fingerprint on.
+   */
+  private void writeLoop() {
     List<Pending> group = new ArrayList<>();
-    int size = 0;
-    Pending p;
-    while (size < MAX_GROUP_EVENTS && (p = pending.poll()) != null) {
-      group.add(p);
-      size += p.events.size();
+    while (!closing) {
+      Pending first;
+      try {
+        first = pending.take();
+      } catch (InterruptedException e) {
+        continue; // closing: checked above
+      }
+      group.clear();
+      group.add(first);
+      int size = first.events.size();
+      Pending p;
+      while (size < MAX_GROUP_EVENTS && (p = pending.poll()) != null) {
+        group.add(p);
+        size += p.events.size();
+      }
+      lock.lock();
+      try {
+        commitGroup(group);
+      } catch (RuntimeException | Error e) {
+        for (Pending g : group) {
+          if (g.outcome == null && g.failure == null) {
+            g.failure = new StoreException("could not commit a batch to " + path + ": " + e, e);
+          }
+        }
+      } finally {
+        lock.unlock();
+      }
+      for (Pending g : group) {
+        g.finish();
+      }
     }
+  }
+
+  /** Commits a group in one transaction or, if that fails, each batch alone. */
+  private void commitGroup(List<Pending> group) {
     if (group.size() > 1) {
       Map<String, Signature> created = new HashMap<>();
       try {
@@ -377,7 +424,6 @@ public final class SqliteSignatureStore implements SignatureStore {
         known.putAll(created);
         for (int i = 0; i < group.size(); i++) {
           group.get(i).outcome = outcomes.get(i);
-          group.get(i).done = true;
         }
         return;
       } catch (SQLException | RuntimeException e) {
@@ -406,7 +452,6 @@ public final class SqliteSignatureStore implements SignatureStore {
                   + e.getMessage(),
               e);
     }
-    g.done = true;
   }
 
   /** One accepted event of a group: which batch it came from. */
@@ -880,6 +925,21 @@ public final class SqliteSignatureStore implements SignatureStore {
 
   @Override
   public void close() {
+    closing = true;
+    Thread w = writer;
+    if (w != null) {
+      w.interrupt(); // it finishes the group it is writing, if any, then stops
+      try {
+        w.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    // batches that came after the writer stopped
+    for (Pending p; (p = pending.poll()) != null; ) {
+      p.failure = new StoreException("the signature store " + path + " is closed");
+      p.finish();
+    }
     Checkpointer c = checkpointer;
     if (c != null) {
       c.close();

@@ -397,6 +397,17 @@ class SqliteSignatureStoreTest {
   }
 
   @Test
+  void aClosedStoreRefusesBatches() {
+    store.ingest(List.of(event(TIMEOUT, "t1", T0)), T0, null);
+    store.close();
+    assertThatThrownBy(() -> store.ingest(List.of(event(TIMEOUT, "t2", T0)), T0, null))
+        .isInstanceOf(StoreException.class)
+        .hasMessageContaining("closed");
+    store = SqliteSignatureStore.open(file, SqliteSignatureStore.Options.defaults());
+    assertThat(store.byFingerprint("aaaa").orElseThrow().occurrenceCount()).isEqualTo(1);
+  }
+
+  @Test
   void listsFilteredByStatusAndServiceMostRecentFirst() {
     store.ingest(List.of(event(TIMEOUT, "t1", T0), event(NPE, "t2", T0.plusSeconds(9))), T0, null);
     long npe = store.byFingerprint("bbbb").orElseThrow().id();
