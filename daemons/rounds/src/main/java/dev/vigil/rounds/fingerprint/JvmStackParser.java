@@ -15,8 +15,6 @@ import java.util.regex.Pattern;
  * back and every exception of the chain carries its whole stack.
  */
 final class JvmStackParser {
-  private static final Pattern FRAME =
-      Pattern.compile("^\\s*at\\s+([^\\s(]+)\\((.*)\\)(?:\\s*~?\\[.*\\])?\\s*$");
   private static final Pattern MORE = Pattern.compile("^\\s*\\.\\.\\. (\\d+) (?:more|common frames omitted)\\s*$");
   private static final String CAUSED_BY = "Caused by: ";
 
@@ -56,15 +54,15 @@ final class JvmStackParser {
         suppressed = true;
         continue;
       }
-      Matcher frame = StackTraceParser.isAtLine(line) ? FRAME.matcher(line) : null;
-      if (frame != null && frame.matches()) {
+      String name = FrameLines.jvmFrameName(line); // ^\s*at\s+([^\s(]+)\((.*)\)(?:\s*~?\[.*\])?\s*$
+      if (name != null) {
         if (frames.isEmpty()) { // frames without a header: an exception of unknown type
           types.add("");
           messages.add("");
           frames.add(new ArrayList<>());
           omitted.add(0);
         }
-        frames.get(frames.size() - 1).add(frame(frame.group(1)));
+        frames.get(frames.size() - 1).add(frame(name));
         continue;
       }
       Matcher more = stripped.startsWith("... ") ? MORE.matcher(line) : null;

@@ -13,10 +13,6 @@ import java.util.regex.Pattern;
  * {@code file.js:12:5} Node, {@code in file.cs:line 12} or typed parameters .NET.
  */
 final class StackTraceParser {
-  private static final Pattern AT_LINE = Pattern.compile("^\\s*at\\s+(.+)$");
-  private static final Pattern NODE_LOCATION = Pattern.compile(":\\d+:\\d+\\)?\\s*$");
-  private static final Pattern JVM_LOCATION =
-      Pattern.compile("\\((?:[^()\\s]+\\.\\w+:\\d+|Native Method|Unknown Source|[^()\\s]+\\.\\w+|<generated>)\\)(?:\\s*~?\\[.*\\])?\\s*$");
   private static final Pattern DOTNET_LOCATION = Pattern.compile(" in .+:line \\d+\\s*$");
 
   private StackTraceParser() {}
@@ -49,21 +45,17 @@ final class StackTraceParser {
     int node = 0;
     int dotnet = 0;
     for (String line : lines) {
-      // the regular expressions only for lines that can match them: most lines of a trace are
-      // frames, and each pattern's literal part is cheaper to look for than to match
-      if (!isAtLine(line)) {
+      // no regular expression on the common path: most lines of a trace are frames (FrameLines
+      // stands for the patterns, exactly)
+      String rest = FrameLines.atRest(line);
+      if (rest == null) {
         continue;
       }
-      var m = AT_LINE.matcher(line);
-      if (!m.matches()) {
-        continue;
-      }
-      String rest = m.group(1);
       if (rest.contains(":line ") && DOTNET_LOCATION.matcher(rest).find()) {
         dotnet++;
-      } else if (endsWithLineAndColumn(rest)) {
+      } else if (FrameLines.hasNodeLocation(rest)) {
         node++;
-      } else if (JVM_LOCATION.matcher(rest).find()) {
+      } else if (FrameLines.hasJvmLocation(rest)) {
         jvm++;
       } else if (rest.endsWith(")") && rest.contains("(")) {
         dotnet++; // .NET without file information: at Ns.Type.Method(Int32 id)
@@ -81,62 +73,6 @@ final class StackTraceParser {
   }
 
   // ---- shared helpers
-
-  /** Whether {@code c} is in the {@code \s} class of {@link Pattern}: {@code [ \t\n\x0B\f\r]}. */
-  static boolean isRegexSpace(char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == 0x0B || c == '\f' || c == '\r';
-  }
-
-  /**
-   * Whether {@code line} starts, after optional {@code \s}, with {@code at} and a {@code \s}: what
-   * every {@code ^\s*at\s+} pattern needs before it can match.
-   */
-  static boolean isAtLine(String line) {
-    int i = 0;
-    int n = line.length();
-    while (i < n && isRegexSpace(line.charAt(i))) {
-      i++;
-    }
-    return i + 2 < n && line.charAt(i) == 'a' && line.charAt(i + 1) == 't' && isRegexSpace(line.charAt(i + 2));
-  }
-
-  /** {@code NODE_LOCATION.matcher(s).find()} without the regular expression: {@code :\d+:\d+\)?\s*$}. */
-  static boolean endsWithLineAndColumn(String s) {
-    int n = s.length();
-    // $ also matches before a final line terminator that \s does not cover
-    if (n > 0 && (s.charAt(n - 1) == '\u0085' || s.charAt(n - 1) == '\u2028' || s.charAt(n - 1) == '\u2029')
-        && endsWithLineAndColumnAt(s, n - 1)) {
-      return true;
-    }
-    return endsWithLineAndColumnAt(s, n);
-  }
-
-  private static boolean endsWithLineAndColumnAt(String s, int end) {
-    int e = end;
-    while (e > 0 && isRegexSpace(s.charAt(e - 1))) {
-      e--;
-    }
-    if (e > 0 && s.charAt(e - 1) == ')') {
-      e--;
-    }
-    int d = e;
-    while (d > 0 && isDigit(s.charAt(d - 1))) {
-      d--;
-    }
-    if (d == e || d == 0 || s.charAt(d - 1) != ':') {
-      return false;
-    }
-    int c = d - 1;
-    int d2 = c;
-    while (d2 > 0 && isDigit(s.charAt(d2 - 1))) {
-      d2--;
-    }
-    return d2 < c && d2 > 0 && s.charAt(d2 - 1) == ':';
-  }
-
-  private static boolean isDigit(char c) {
-    return c >= '0' && c <= '9';
-  }
 
   /** {@code type: message} split at the first {@code ": "}; the type alone when there is none. */
   static String[] typeAndMessage(String header) {

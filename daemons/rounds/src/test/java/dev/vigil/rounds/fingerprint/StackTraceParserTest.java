@@ -222,25 +222,46 @@ class StackTraceParserTest {
 
   @Test
   void theHandWrittenMatchersAgreeWithThePatternsTheyStandFor() {
-    // random short strings over the characters the patterns care about
-    var node = java.util.regex.Pattern.compile(":\\d+:\\d+\\)?\\s*$");
+    // the patterns the parsers used, and random lines built from the pieces they care about
     var at = java.util.regex.Pattern.compile("^\\s*at\\s+(.+)$");
-    char[] alphabet = {' ', '\t', '\f', 'a', 't', ':', '1', '9', ')', '(', '$', '.', 'x', '\u2028', '\u0085', '\u001C'};
+    var jvmLocation = java.util.regex.Pattern.compile(
+        "\\((?:[^()\\s]+\\.\\w+:\\d+|Native Method|Unknown Source|[^()\\s]+\\.\\w+|<generated>)\\)(?:\\s*~?\\[.*\\])?\\s*$");
+    var jvmFrame = java.util.regex.Pattern.compile("^\\s*at\\s+([^\\s(]+)\\((.*)\\)(?:\\s*~?\\[.*\\])?\\s*$");
+    var node = java.util.regex.Pattern.compile(":\\d+:\\d+\\)?\\s*$");
+    String[] pieces = {
+      "at", "at ", " ", "\t", "\f", "\n", "\r", "\r\n", "\u2028", "\u0085", "\u001C", "(", ")", ".", ":",
+      "1", "42", "x", "_", "$", "[", "]", "~", "<generated>", "Native Method", "Unknown Source",
+      "Foo.java", "Foo.java:12", "com.example.Foo.bar", "a:b", "~[app.jar:1.0]", "index.js:3:7"
+    };
     var random = new java.util.Random(7);
-    for (int k = 0; k < 200_000; k++) {
-      char[] c = new char[random.nextInt(12)];
-      for (int i = 0; i < c.length; i++) {
-        c[i] = alphabet[random.nextInt(alphabet.length)];
+    int jvmSeen = 0;
+    for (int k = 0; k < 300_000; k++) {
+      StringBuilder b = new StringBuilder();
+      if (random.nextBoolean()) { // shaped like a frame, with random parts
+        b.append(random.nextBoolean() ? "\t" : " ").append("at ").append(pieces[random.nextInt(pieces.length)]).append('(');
+        for (int n = random.nextInt(3); n > 0; n--) {
+          b.append(pieces[random.nextInt(pieces.length)]);
+        }
+        b.append(')');
       }
-      String s = new String(c);
-      assertThat(StackTraceParser.endsWithLineAndColumn(s)).as("[%s]", s).isEqualTo(node.matcher(s).find());
-      if (at.matcher(s).matches()) {
-        assertThat(StackTraceParser.isAtLine(s)).as("[%s]", s).isTrue();
+      for (int n = random.nextInt(random.nextBoolean() ? 3 : 9); n > 0; n--) {
+        b.append(pieces[random.nextInt(pieces.length)]);
       }
+      String s = b.toString();
+      var m = at.matcher(s);
+      assertThat(FrameLines.atRest(s)).as("at [%s]", s).isEqualTo(m.matches() ? m.group(1) : null);
+      assertThat(FrameLines.hasJvmLocation(s)).as("location [%s]", s).isEqualTo(jvmLocation.matcher(s).find());
+      var f = jvmFrame.matcher(s);
+      boolean frame = f.matches();
+      jvmSeen += frame ? 1 : 0;
+      assertThat(FrameLines.jvmFrameName(s)).as("frame [%s]", s).isEqualTo(frame ? f.group(1) : null);
+      assertThat(FrameLines.hasNodeLocation(s)).as("node [%s]", s).isEqualTo(node.matcher(s).find());
       assertThat(JvmStackParser.anonymousNumbersDropped(s)).as("[%s]", s).isEqualTo(s.replaceAll("\\$\\d+", "\\$"));
-      if (s.indexOf('\u2028') < 0 && s.indexOf('\u0085') < 0) { // a method name has no line terminator
+      if (s.indexOf('\u2028') < 0 && s.indexOf('\u0085') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+        // a frame's method name has no line terminator
         assertThat(JvmStackParser.trailingNumberDropped(s)).as("[%s]", s).isEqualTo(s.replaceAll("\\$\\d+$", ""));
       }
     }
+    assertThat(jvmSeen).as("lines that are JVM frames").isGreaterThan(1_000);
   }
 }
