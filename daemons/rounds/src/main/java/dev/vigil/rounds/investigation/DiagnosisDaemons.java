@@ -66,7 +66,7 @@ public final class DiagnosisDaemons {
     NotificationDispatcher dispatcher =
         Notifications.create(config, stateDir, workingDir, new InMemoryNotificationQueue(), stdout, clock);
     return new DiagnosisDaemons(new Parts(
-        config, settings, budget, dbPath, storeOptions, signatures, workingDir,
+        config, settings, budget, dbPath, storeOptions, signatures, stateDir, workingDir,
         new ContextBuilder(recent, codebase, settings.samples(), settings.similar()),
         dispatcher, clock, new InvestigationMetrics()));
   }
@@ -94,13 +94,22 @@ public final class DiagnosisDaemons {
 
   /**
    * Runs {@code work} with an investigator of its own on stores of its own (the CLI, next to a
-   * running node): the same triage, leases and budget ledger as the daemon's.
+   * running node): the same triage, leases and budget ledger as the daemon's. Its stdout
+   * notifications go to {@code notifyTo} (the CLI's stderr, so that stdout carries only its
+   * output).
+   *
+   * @throws dev.vigil.rounds.StoreException if the store cannot be opened
    */
-  public <T> T oneShot(OneShot<T> work) throws InterruptedException {
+  public <T> T oneShot(PrintStream notifyTo, OneShot<T> work) throws InterruptedException {
+    NotificationDispatcher dispatcher = Notifications.create(
+        parts.config(), parts.stateDir(), parts.workingDir(), new InMemoryNotificationQueue(), notifyTo, parts.clock());
+    Parts own = new Parts(parts.config(), parts.settings(), parts.budget(), parts.dbPath(), parts.storeOptions(),
+        parts.signatures(), parts.stateDir(), parts.workingDir(), parts.contexts(), dispatcher, parts.clock(),
+        new InvestigationMetrics());
     try (SqliteSignatureStore signatures = SqliteSignatureStore.open(parts.dbPath(), parts.storeOptions())) {
-      Running r = parts.open(() -> signatures, "cli");
+      Running r = own.open(() -> signatures, "cli");
       try {
-        return work.run(r.investigator());
+        return work.run(r.investigator(), signatures, r.store());
       } finally {
         r.close();
       }
@@ -110,15 +119,25 @@ public final class DiagnosisDaemons {
   /** Work for {@link #oneShot}. */
   @FunctionalInterface
   public interface OneShot<T> {
-    /** Runs with the investigator. */
-    T run(Investigator investigator) throws InterruptedException;
+    /** Runs with the investigator and the stores it uses. */
+    T run(Investigator investigator, SignatureStore signatures, SqliteDiagnosisStore diagnoses)
+        throws InterruptedException;
+  }
+
+  /**
+   * Opens the diagnosis tables for reading only (the CLI).
+   *
+   * @throws dev.vigil.rounds.StoreException if there is no store or its schema is not current
+   */
+  public SqliteDiagnosisStore openReadOnly() {
+    return SqliteDiagnosisStore.openReadOnly(parts.dbPath(), parts.storeOptions().busyTimeout());
   }
 
   /** What the module validated and built once; each daemon instance opens a {@link Running} of it. */
   record Parts(
       Config config, InvestigationSettings settings, DiagnosisFactory.BudgetSettings budget,
       Path dbPath, SqliteSignatureStore.Options storeOptions, Supplier<SignatureStore> signatures,
-      Path workingDir, ContextBuilder contexts, NotificationDispatcher dispatcher, Clock clock,
+      Path stateDir, Path workingDir, ContextBuilder contexts, NotificationDispatcher dispatcher, Clock clock,
       InvestigationMetrics metrics) {
 
     Running open() {
