@@ -6,6 +6,8 @@ import dev.vigil.rounds.SignatureStatus;
 import dev.vigil.rounds.SignatureStore;
 import dev.vigil.rounds.StoreException;
 import dev.vigil.rounds.investigation.InvestigationState;
+import dev.vigil.rounds.investigation.Investigator;
+import dev.vigil.rounds.notify.Notification;
 import dev.vigil.rounds.store.SqliteDiagnosisStore;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -29,7 +31,9 @@ final class SignatureManagement {
 
   /** What one command does to the stores; returns the line it prints. */
   interface Action {
-    String apply(long id, String actor, Instant now, SignatureStore signatures, SqliteDiagnosisStore diagnoses);
+    String apply(
+        long id, String actor, Instant now, SignatureStore signatures, SqliteDiagnosisStore diagnoses,
+        Investigator investigator);
   }
 
   /** Shared by the commands: the id, the reason, the store. */
@@ -56,7 +60,7 @@ final class SignatureManagement {
           if (sigs.get(id).isEmpty()) {
             return null;
           }
-          return action().apply(id, actor, Instant.now(), sigs, diags);
+          return action().apply(id, actor, Instant.now(), sigs, diags, inv);
         });
         if (line == null) {
           err.println("vigil signatures: no signature " + id);
@@ -86,7 +90,7 @@ final class SignatureManagement {
 
     @Override
     Action action() {
-      return (id, actor, now, sigs, diags) -> moved(sigs.transition(id, SignatureStatus.MUTED, actor, reason, now));
+      return (id, actor, now, sigs, diags, inv) -> moved(sigs.transition(id, SignatureStatus.MUTED, actor, reason, now));
     }
   }
 
@@ -98,8 +102,13 @@ final class SignatureManagement {
 
     @Override
     Action action() {
-      return (id, actor, now, sigs, diags) -> moved(sigs.transition(
-          id, SignatureStatus.RESOLVED, actor, fix == null || fix.isBlank() ? "resolved" : "resolved by " + fix, now));
+      return (id, actor, now, sigs, diags, inv) -> {
+        Optional<Signature> s = sigs.transition(
+            id, SignatureStatus.RESOLVED, actor, fix == null || fix.isBlank() ? "resolved" : "resolved by " + fix, now);
+        // tells the notifiers (a GitHub issue is closed); a failure waits in this run's queue only
+        s.ifPresent(x -> inv.notify(new Notification.Resolved(Investigator.facts(x), fix == null ? "" : fix)));
+        return moved(s);
+      };
     }
   }
 
@@ -111,7 +120,7 @@ final class SignatureManagement {
 
     @Override
     Action action() {
-      return (id, actor, now, sigs, diags) -> state(id, diags.reset(id, false, actor, reason, now), "retriaged");
+      return (id, actor, now, sigs, diags, inv) -> state(id, diags.reset(id, false, actor, reason, now), "retriaged");
     }
   }
 
@@ -123,7 +132,7 @@ final class SignatureManagement {
 
     @Override
     Action action() {
-      return (id, actor, now, sigs, diags) -> {
+      return (id, actor, now, sigs, diags, inv) -> {
         Signature s = sigs.get(id).orElseThrow();
         if (s.status() == SignatureStatus.MUTED || s.status() == SignatureStatus.RESOLVED) {
           throw new SignatureStore.IllegalTransitionException(id, s.status(), SignatureStatus.INVESTIGATING);

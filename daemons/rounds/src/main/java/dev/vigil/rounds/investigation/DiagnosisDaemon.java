@@ -8,6 +8,7 @@ import dev.vigil.core.PollingDaemon;
 import dev.vigil.rounds.SignatureEvent;
 import dev.vigil.rounds.SignatureStatus;
 import dev.vigil.rounds.diagnosis.BudgetGate;
+import dev.vigil.rounds.notify.Notification;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -17,7 +18,8 @@ import java.util.Optional;
  * The {@code DIAGNOSIS} daemon: sweeps every {@link InvestigationSettings#interval} ({@link
  * Investigator#cycle}: due signatures, stranded leases, retries, queued notifications) and
  * investigates a signature at once when the pipeline announces it reached the threshold ({@link
- * SignatureEvent.ThresholdReached}). It opens its own connection to the store when it starts
+ * SignatureEvent.ThresholdReached}); a regression ({@link SignatureEvent.Regressed}) is notified
+ * (a GitHub issue reopened). It opens its own connection to the store when it starts
  * (expiring the budget reservations a crashed run left open) and gives back the leases of
  * investigations it interrupts when it stops.
  *
@@ -48,6 +50,13 @@ public final class DiagnosisDaemon extends PollingDaemon {
         inv.investigateNow(e.signature().id());
       }
     });
+    EventBus.Subscription regressions = ctx.events().subscribe(SignatureEvent.Regressed.class,
+        e -> inv.notify(new Notification.Regressed(Investigator.facts(e.signature()))));
+    EventBus.Subscription thresholds = subscription;
+    subscription = () -> {
+      thresholds.close();
+      regressions.close();
+    };
     ctx.logger().info("investigating with the {} backend as {}", inv.backendName(), inv.owner());
     super.start(ctx);
   }

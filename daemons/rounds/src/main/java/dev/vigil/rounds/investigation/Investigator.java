@@ -131,12 +131,12 @@ public final class Investigator {
   }
 
   /**
-   * Until when no model call fits in the budget, if the last check found it spent (the budget
-   * may have been raised since; the next sweep checks again).
+   * Until when no model call fits in today's budget (the day's spend and open reservations leave
+   * less than the per-call cap), read from the ledger now; empty when one fits or no model is
+   * called.
    */
   public Optional<Instant> budgetExhaustedUntil() {
-    Instant until = budgetBlockedUntil;
-    return until == null || !clock.instant().isBefore(until) ? Optional.empty() : Optional.of(until);
+    return budgetRoom() ? Optional.empty() : Optional.ofNullable(budgetBlockedUntil);
   }
 
   /**
@@ -253,6 +253,26 @@ public final class Investigator {
    * @param state the signature's investigator state after
    */
   public record Result(Outcome outcome, Optional<StoredDiagnosis> diagnosis, InvestigationState state) {}
+
+  /**
+   * Submits a notification about a signature (a regression, a resolution) through the same
+   * dispatcher as diagnoses: its policy, its retry queue.
+   *
+   * @return what the dispatcher did with it, or empty if it failed to take it (logged)
+   */
+  public Optional<NotificationDispatcher.Outcome> notify(Notification n) {
+    try {
+      return Optional.of(dispatcher.submit(n));
+    } catch (RuntimeException e) {
+      log.warn("signature {}: the {} notification could not be submitted: {}", n.signature().id(), n.kind(), e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /** The facts of a signature as notifications carry them. */
+  public static dev.vigil.rounds.diagnosis.SignatureFacts facts(Signature s) {
+    return ContextBuilder.facts(s);
+  }
 
   /** Interrupts running investigations (they give their leases back) and waits for them. */
   public void shutdown() throws InterruptedException {

@@ -274,7 +274,9 @@ class InvestigatorTest {
     time.advance(Duration.ofHours(14)); // 00:00 UTC: the next budget day
     assertThat(inv.cycle().diagnosed()).isEqualTo(1);
     assertThat(s.latestDiagnosis(waiting)).isPresent();
-    assertThat(inv.budgetExhaustedUntil()).isEmpty();
+    // 1.50 spent of the new day's 3.00: a 2.00 call no longer fits until the next midnight
+    assertThat(inv.budgetExhaustedUntil()).contains(Instant.parse("2026-03-03T00:00:00Z"));
+    assertThat(gate.snapshot().spentUsd()).isEqualByComparingTo("1.50");
   }
 
   @Test
