@@ -62,6 +62,17 @@ public final class DiagnosisDaemons {
     // builds (and so validates) the backend once; the daemon builds its own on the real ledger
     DiagnosisFactory.create(config, workingDir,
         new InMemoryBudgetGate(budget.dailyLimitUsd(), budget.zone(), clock), clock);
+    // an investigation still running when its lease ends would be taken over by another run
+    if (config.getString("vigil.rounds.diagnosis.backend").strip().equalsIgnoreCase("claude_code")) {
+      long timeout = config.getLong("vigil.rounds.diagnosis.claude-code.timeout-seconds");
+      if (timeout >= settings.lease().toSeconds()) {
+        throw new com.typesafe.config.ConfigException.BadValue(
+            config.getValue("vigil.daemons.DIAGNOSIS.lease-minutes").origin(),
+            "vigil.daemons.DIAGNOSIS.lease-minutes",
+            settings.lease().toMinutes() + " min must be longer than the claude-code timeout ("
+                + timeout + " s), or a running investigation could be taken over");
+      }
+    }
     Path codebase = DiagnosisFactory.codebasePath(config, workingDir);
     NotificationDispatcher dispatcher =
         Notifications.create(config, stateDir, workingDir, new InMemoryNotificationQueue(), stdout, clock);

@@ -119,5 +119,14 @@ class DiagnosisDaemonTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> InvestigationSettings.from(bad))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("vigil.daemons.DIAGNOSIS.concurrency");
+    Config shortLease = ConfigFactory.parseMap(Map.of(
+            "vigil.rounds.diagnosis.backend", "claude_code",
+            "vigil.daemons.DIAGNOSIS.lease-minutes", 5,
+            "vigil.rounds.store.sqlite.path", dir.resolve("other.db").toString()))
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RoundsModule.create(shortLease, Map.of(), time.clock()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.daemons.DIAGNOSIS.lease-minutes")
+        .hasMessageContaining("600 s");
   }
 }
