@@ -195,7 +195,7 @@ class LauncherIT {
     Run bad = run(Map.of(), "--daemons", "NOPE");
     assertThat(bad.exit()).isEqualTo(78);
     assertThat(bad.err())
-        .contains("unknown daemon 'NOPE' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER, OTLP_RECEIVER, SANDBOX_HEALTH, SIGNATURE_STORE, TELEMETRY_POLLER)");
+        .contains("unknown daemon 'NOPE' (known: DAEMON_WATCHDOG, DIAGNOSIS, EVENT_ROUTER, HEALTH_SERVER, OTLP_RECEIVER, SANDBOX_HEALTH, SIGNATURE_STORE, TELEMETRY_POLLER)");
     assertThat(stateDir).as("nothing is written for a node that cannot run").isEmptyDirectory();
   }
 
@@ -233,7 +233,7 @@ class LauncherIT {
     assertThat(ok.out())
         .isEqualTo(
             "configuration ok: profile standalone, daemons OTLP_RECEIVER, TELEMETRY_POLLER,"
-                + " SANDBOX_HEALTH + built-ins HEALTH_SERVER, DAEMON_WATCHDOG, EVENT_ROUTER\n");
+                + " DIAGNOSIS, SANDBOX_HEALTH + built-ins HEALTH_SERVER, DAEMON_WATCHDOG, EVENT_ROUTER\n");
     assertThat(run(Map.of(), "validate", "--profile", "worker").out())
         .startsWith("configuration ok: profile worker,");
   }
@@ -245,7 +245,7 @@ class LauncherIT {
     assertThat(bad.exit()).isEqualTo(78);
     assertThat(bad.out()).isEmpty();
     assertThat(bad.err())
-        .contains("unknown daemon 'NOPE' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER, OTLP_RECEIVER, SANDBOX_HEALTH, SIGNATURE_STORE, TELEMETRY_POLLER)");
+        .contains("unknown daemon 'NOPE' (known: DAEMON_WATCHDOG, DIAGNOSIS, EVENT_ROUTER, HEALTH_SERVER, OTLP_RECEIVER, SANDBOX_HEALTH, SIGNATURE_STORE, TELEMETRY_POLLER)");
   }
 
   @Test

@@ -45,6 +45,9 @@ import java.util.function.Supplier;
  *   <li>{@link #TELEMETRY_POLLER}: bound to the store; polls the configured backend, or idles with
  *       a healthy status saying so when the backend is {@code otlp} (pushed events are not
  *       polled: the receiver feeds {@link #eventSink} directly).
+ *   <li>{@link dev.vigil.rounds.investigation.DiagnosisDaemons#DIAGNOSIS}: bound to the store;
+ *       investigates due signatures with the configured diagnosis backend under the store's budget
+ *       ledger and notifies ({@link #diagnosis()}).
  * </ul>
  *
  * <p>Telemetry backends are plugged in by name: {@code sources} maps a backend name to a factory
@@ -68,6 +71,7 @@ public final class RoundsModule implements AutoCloseable {
   private final RoundsMetrics metrics = new RoundsMetrics();
   private final SignatureStoreDaemon.Handle store;
   private final IngestPipeline pipeline;
+  private final dev.vigil.rounds.investigation.DiagnosisDaemons diagnosis;
   private volatile EventBus bus;
 
   /**
@@ -90,7 +94,9 @@ public final class RoundsModule implements AutoCloseable {
       Duration pollInterval,
       PollCycle.Settings cycle) {}
 
-  private RoundsModule(Settings settings, TelemetrySource source, Fingerprinting fingerprinting, Clock clock) {
+  private RoundsModule(
+      Settings settings, TelemetrySource source, Fingerprinting fingerprinting, Clock clock,
+      Config config, Path workingDir, dev.vigil.rounds.otlp.RecentTelemetry recent) {
     this.settings = settings;
     this.source = source;
     this.clock = clock;
@@ -109,6 +115,11 @@ public final class RoundsModule implements AutoCloseable {
                 Duration.ofMinutes(10)),
             clock,
             metrics);
+    String stateDir = config.hasPath("vigil.state-dir") ? config.getString("vigil.state-dir") : ".vigil";
+    this.diagnosis =
+        dev.vigil.rounds.investigation.DiagnosisDaemons.create(
+            config, path, settings.storeOptions(), store, Path.of(stateDir), workingDir, recent, clock,
+            System.out);
   }
 
   /**
@@ -141,6 +152,19 @@ public final class RoundsModule implements AutoCloseable {
   }
 
   /**
+   * As {@link #create(Config, Path)}, with the working directory (the default codebase path of the
+   * diagnosis) and the OTLP receiver's recent telemetry (the traces and logs investigations are
+   * given; null without a receiver).
+   */
+  public static RoundsModule create(
+      Config config, Path stateDir, Path workingDir, dev.vigil.rounds.otlp.RecentTelemetry recent) {
+    Config withState =
+        config.withValue(
+            "vigil.state-dir", com.typesafe.config.ConfigValueFactory.fromAnyRef(stateDir.toString()));
+    return create(withState, builtInSources(), Clock.systemUTC(), workingDir, recent);
+  }
+
+  /**
    * Validates the rounds settings in {@code config} (the whole merged tree) and builds the module.
    *
    * @param sources the pollable backends by name
@@ -155,13 +179,19 @@ public final class RoundsModule implements AutoCloseable {
   /** As {@link #create(Config, Map)}, with the wall clock the pipeline and the scan read. */
   public static RoundsModule create(
       Config config, Map<String, Function<Config, TelemetrySource>> sources, Clock clock) {
+    return create(config, sources, clock, Path.of("").toAbsolutePath(), null);
+  }
+
+  private static RoundsModule create(
+      Config config, Map<String, Function<Config, TelemetrySource>> sources, Clock clock,
+      Path workingDir, dev.vigil.rounds.otlp.RecentTelemetry recent) {
     Objects.requireNonNull(sources, "sources");
     Settings settings = settings(config, sources.keySet());
     TelemetrySource source = null;
     if (!settings.backend().equals(OTLP)) {
       source = sources.get(settings.backend()).apply(config);
     }
-    return new RoundsModule(settings, source, fingerprinting(), clock);
+    return new RoundsModule(settings, source, fingerprinting(), clock, config, workingDir, recent);
   }
 
   /** The fingerprint algorithm ({@code dev.vigil.rounds.fingerprint}) behind the pipeline's port. */
@@ -243,7 +273,10 @@ public final class RoundsModule implements AutoCloseable {
     return settings;
   }
 
-  /** The daemons of the module: {@link #SIGNATURE_STORE} and {@link #TELEMETRY_POLLER}. */
+  /**
+   * The daemons of the module: {@link #SIGNATURE_STORE}, {@link #TELEMETRY_POLLER} and {@link
+   * dev.vigil.rounds.investigation.DiagnosisDaemons#DIAGNOSIS}.
+   */
   public List<DaemonSpec> specs() {
     DaemonSpec storeSpec =
         DaemonSpec.builder(SIGNATURE_STORE, () -> new SignatureStoreDaemon(store))
@@ -275,7 +308,12 @@ public final class RoundsModule implements AutoCloseable {
                     .withUnlimitedAttempts()
                     .withBackoff(Duration.ofSeconds(1), Duration.ofMinutes(5), 2.0))
             .build();
-    return List.of(storeSpec, pollerSpec);
+    return List.of(storeSpec, pollerSpec, diagnosis.spec(SIGNATURE_STORE));
+  }
+
+  /** The diagnosis half: the {@code DIAGNOSIS} daemon's metrics and the CLI's one-shot runs. */
+  public dev.vigil.rounds.investigation.DiagnosisDaemons diagnosis() {
+    return diagnosis;
   }
 
   /** The module's metrics, for the node's {@code /metrics}. */

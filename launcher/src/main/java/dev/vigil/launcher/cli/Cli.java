@@ -37,7 +37,9 @@ import picocli.CommandLine.Parameters;
     description = "Runs and controls a Vigil node: many supervised daemons in one JVM.",
     subcommands = {
       DiagnoseCommand.class,
+      DiagnoseSignatureCommand.class,
       FingerprintCommand.class,
+      InvestigateCommand.class,
       ScanCommand.class,
       SignaturesCommand.class
     },

@@ -11,6 +11,10 @@ import dev.vigil.rounds.Signature;
 import dev.vigil.rounds.SignatureStatus;
 import dev.vigil.rounds.SignatureStore;
 import dev.vigil.rounds.StoreException;
+import dev.vigil.rounds.diagnosis.Diagnosis;
+import dev.vigil.rounds.investigation.InvestigationState;
+import dev.vigil.rounds.investigation.StoredDiagnosis;
+import dev.vigil.rounds.store.SqliteDiagnosisStore;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,13 +33,21 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vigil signatures list|show}: reads the signature store directly, read-only (SQLite's WAL
- * lets it read while a node writes). Exit 0 on success, 1 when the store or the signature is not
- * there, 2 on a bad option, 78 on bad settings.
+ * lets it read while a node writes); {@code mute|resolve|retriage|reinvestigate} write to it, each
+ * audited with the actor ({@code cli:USER}) and the reason. Exit 0 on success, 1 when the store or
+ * the signature is not there or the move is not allowed, 2 on a bad option, 78 on bad settings.
  */
 @Command(
     name = "signatures",
-    description = "List and show the error signatures in the store.",
-    subcommands = {SignaturesCommand.ListCommand.class, SignaturesCommand.ShowCommand.class})
+    description = "List, show and manage the error signatures in the store.",
+    subcommands = {
+      SignaturesCommand.ListCommand.class,
+      SignaturesCommand.ShowCommand.class,
+      SignatureManagement.Mute.class,
+      SignatureManagement.Resolve.class,
+      SignatureManagement.Retriage.class,
+      SignatureManagement.Reinvestigate.class
+    })
 final class SignaturesCommand implements Callable<Integer> {
   @ParentCommand Cli parent;
 
@@ -46,7 +58,8 @@ final class SignaturesCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    spec.commandLine().getErr().println("vigil signatures: give a command: list or show ID");
+    spec.commandLine().getErr().println(
+        "vigil signatures: give a command: list, show ID, mute ID, resolve ID, retriage ID or reinvestigate ID");
     spec.commandLine().usage(spec.commandLine().getErr());
     return Cli.USAGE;
   }
@@ -71,7 +84,47 @@ final class SignaturesCommand implements Callable<Integer> {
     return origin == null ? "unknown origin" : origin.description();
   }
 
-  /** A signature as {@code vigil signatures list --json} prints it (the binding shape). */
+  /**
+   * A signature as {@code vigil signatures list --json} prints it (the binding shape), with its
+   * latest diagnosis ({@code null} when it has none) and its investigator state.
+   */
+  static Map<String, Object> signature(Signature s, SqliteDiagnosisStore diagnoses) {
+    Map<String, Object> m = signature(s);
+    if (diagnoses != null) {
+      m.put("diagnosis", diagnoses.latestDiagnosis(s.id()).map(SignaturesCommand::diagnosis).orElse(null));
+      m.put("investigation", investigation(diagnoses.state(s.id())));
+    }
+    return m;
+  }
+
+  static Map<String, Object> diagnosis(StoredDiagnosis stored) {
+    Diagnosis d = stored.diagnosis();
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("root_cause", d.rootCause());
+    m.put("evidence", d.evidence());
+    m.put("suggested_fix", d.suggestedFix());
+    m.put("confidence", d.confidence().wireName());
+    m.put("model", d.model());
+    m.put("cost_usd", d.costUsd().orElse(null));
+    m.put("duration_ms", d.duration().toMillis());
+    m.put("backend", stored.backend());
+    m.put("occurrence_count", stored.occurrenceCount());
+    m.put("diagnosed_at", text(stored.createdAt()));
+    return m;
+  }
+
+  static Map<String, Object> investigation(InvestigationState st) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("attempts", st.attempts());
+    m.put("needs_human", st.needsHuman());
+    m.put("next_attempt_at", text(st.nextAttemptAt()));
+    m.put("last_error", st.lastError());
+    m.put("lease_until", text(st.leaseUntil()));
+    m.put("lease_owner", st.leaseOwner());
+    return m;
+  }
+
+  /** A signature without what the diagnosis tables add. */
   static Map<String, Object> signature(Signature s) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("id", s.id());
@@ -87,7 +140,7 @@ final class SignaturesCommand implements Callable<Integer> {
     m.put("last_seen", text(s.lastSeen()));
     m.put("status_changed_at", text(s.statusChangedAt()));
     m.put("frames", s.frames());
-    m.put("diagnosis", null); // diagnoses come with the diagnosis pipeline
+    m.put("diagnosis", null);
     return m;
   }
 
@@ -117,12 +170,30 @@ final class SignaturesCommand implements Callable<Integer> {
   }
 
   /** Opens the store read-only; a missing or unreadable store is reported and null returned. */
-  SignatureStore open(PrintWriter err) {
+  Stores open(PrintWriter err) {
     try (RoundsModule module = module(parent)) {
-      return module.openStoreReadOnly();
+      SignatureStore signatures = module.openStoreReadOnly();
+      try {
+        return new Stores(signatures, module.diagnosis().openReadOnly());
+      } catch (StoreException e) {
+        signatures.close();
+        throw e;
+      }
     } catch (StoreException e) {
       err.println("vigil signatures: " + e.getMessage());
       return null;
+    }
+  }
+
+  /** The signature store and its diagnosis tables, read-only. */
+  record Stores(SignatureStore signatures, SqliteDiagnosisStore diagnoses) implements AutoCloseable {
+    @Override
+    public void close() {
+      try {
+        signatures.close();
+      } finally {
+        diagnoses.close();
+      }
     }
   }
 
@@ -163,14 +234,15 @@ final class SignaturesCommand implements Callable<Integer> {
       if (limit < 1) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--limit " + limit + " must be at least 1");
       }
-      try (SignatureStore store = signatures.open(err)) {
-        if (store == null) {
+      try (Stores stores = signatures.open(err)) {
+        if (stores == null) {
           return Cli.NOT_OK;
         }
+        SignatureStore store = stores.signatures();
         List<Signature> found = store.list(new SignatureStore.Query(wanted, service, limit));
         if (json) {
           List<Map<String, Object>> doc = new ArrayList<>();
-          found.forEach(s -> doc.add(signature(s)));
+          found.forEach(s -> doc.add(signature(s, stores.diagnoses())));
           out.println(JSON.writeValueAsString(doc));
           return 0;
         }
@@ -179,12 +251,15 @@ final class SignaturesCommand implements Callable<Integer> {
           return 0;
         }
         out.printf("%-6s %-13s %8s  %-20s  %-20s  %s%n", "ID", "STATUS", "COUNT", "LAST SEEN", "SERVICE", "ERROR");
+        boolean anyNeedsHuman = false;
         for (Signature s : found) {
           String error = (s.errorType().isEmpty() ? "" : s.errorType() + ": ") + s.messageTemplate();
+          boolean needsHuman = stores.diagnoses().state(s.id()).needsHuman();
+          anyNeedsHuman |= needsHuman;
           out.printf(
               "%-6d %-13s %8d  %-20s  %-20s  %s%n",
               s.id(),
-              s.status().wireName() + (s.regression() ? "*" : ""),
+              s.status().wireName() + (s.regression() ? "*" : "") + (needsHuman ? "!" : ""),
               s.occurrenceCount(),
               s.lastSeen().toString().replaceFirst("\\.\\d+Z$", "Z"),
               s.service(),
@@ -192,6 +267,9 @@ final class SignaturesCommand implements Callable<Integer> {
         }
         if (found.stream().anyMatch(Signature::regression)) {
           out.println("* regression: it recurred after being resolved");
+        }
+        if (anyNeedsHuman) {
+          out.println("! needs a human: its investigations kept failing (vigil signatures retriage ID)");
         }
         return 0;
       }
@@ -218,10 +296,11 @@ final class SignaturesCommand implements Callable<Integer> {
     public Integer call() throws Exception {
       PrintWriter out = spec.commandLine().getOut();
       PrintWriter err = spec.commandLine().getErr();
-      try (SignatureStore store = signatures.open(err)) {
-        if (store == null) {
+      try (Stores stores = signatures.open(err)) {
+        if (stores == null) {
           return Cli.NOT_OK;
         }
+        SignatureStore store = stores.signatures();
         Optional<Signature> found =
             id.matches("\\d{1,18}") ? store.get(Long.parseLong(id)) : store.byFingerprint(id.strip());
         if (found.isEmpty()) {
@@ -231,8 +310,11 @@ final class SignaturesCommand implements Callable<Integer> {
         Signature s = found.get();
         List<Sample> samples = store.samples(s.id());
         List<AuditEntry> audit = store.audit(s.id());
+        List<StoredDiagnosis> diagnoses = stores.diagnoses().diagnoses(s.id());
+        InvestigationState state = stores.diagnoses().state(s.id());
         if (json) {
-          Map<String, Object> doc = new LinkedHashMap<>(signature(s));
+          Map<String, Object> doc = new LinkedHashMap<>(signature(s, stores.diagnoses()));
+          doc.put("diagnoses", diagnoses.stream().map(SignaturesCommand::diagnosis).toList());
           doc.put("samples", samples.stream().map(SignaturesCommand::sample).toList());
           doc.put("audit", audit.stream().map(SignaturesCommand::audit).toList());
           out.println(JSON.writeValueAsString(doc));
@@ -250,6 +332,31 @@ final class SignaturesCommand implements Callable<Integer> {
         if (!s.frames().isEmpty()) {
           out.println("  frames:");
           s.frames().forEach(f -> out.println("    " + f));
+        }
+        if (state.needsHuman()) {
+          out.println("  NEEDS A HUMAN after " + state.attempts() + " failed investigations: " + state.lastError());
+        } else if (state.attempts() > 0) {
+          out.println("  investigation: " + state.attempts() + " failed attempt(s), next after "
+              + state.nextAttemptAt() + ": " + state.lastError());
+        }
+        if (state.leaseUntil() != null && s.status() == SignatureStatus.INVESTIGATING) {
+          out.println("  investigating: leased by " + state.leaseOwner() + " until " + state.leaseUntil());
+        }
+        if (diagnoses.isEmpty()) {
+          out.println("diagnosis: none yet");
+        } else {
+          StoredDiagnosis latest = diagnoses.get(diagnoses.size() - 1);
+          Diagnosis d = latest.diagnosis();
+          out.println("diagnosis (" + latest.createdAt() + ", " + latest.backend() + ", model " + d.model()
+              + ", " + d.confidence().wireName() + " confidence, cost "
+              + d.costUsd().map(c -> c.toPlainString() + " USD").orElse("unknown") + ", "
+              + d.duration().toMillis() + " ms" + (diagnoses.size() > 1 ? ", " + diagnoses.size() + " in all" : "") + "):");
+          out.println("  root cause: " + d.rootCause());
+          if (!d.evidence().isEmpty()) {
+            out.println("  evidence:");
+            d.evidence().forEach(e -> out.println("    - " + e));
+          }
+          out.println("  suggested fix: " + d.suggestedFix());
         }
         out.println("samples (newest first):");
         for (Sample x : samples) {

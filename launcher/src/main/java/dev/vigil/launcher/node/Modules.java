@@ -22,25 +22,28 @@ final class Modules {
   }
 
   /**
-   * The rounds pipeline: the signature store, the poller, and the OTLP receiver pushing into the
-   * same ingest pipeline (its URL published in node.json as {@code otlp_url}).
+   * The rounds pipeline: the signature store, the poller, the DIAGNOSIS investigator, and the OTLP
+   * receiver pushing into the same ingest pipeline (its URL published in node.json as {@code
+   * otlp_url}) and holding the recent traces and logs investigations read.
    */
   private static DaemonModule.Built rounds(Config config, DaemonModule.Context context) {
-    RoundsModule rounds = RoundsModule.create(config, context.stateDir());
     OtlpSettings otlp = OtlpSettings.from(config);
+    // one buffer: the receiver fills it, the DIAGNOSIS daemon reads traces and logs from it
+    RecentTelemetry recent = RecentTelemetry.of(otlp.buffer(), Clock.systemUTC());
+    RoundsModule rounds = RoundsModule.create(config, context.stateDir(), context.workingDir(), recent);
     OtlpMetrics otlpMetrics = new OtlpMetrics();
     DaemonSpec receiver =
         OtlpReceiverDaemon.spec(
             otlp,
             rounds.pushSink(),
-            RecentTelemetry.of(otlp.buffer(), Clock.systemUTC()),
+            recent,
             otlpMetrics,
             endpoints -> context.endpoints().accept("otlp_url", endpoints.http()),
             RoundsModule.SIGNATURE_STORE);
     List<DaemonSpec> specs = new ArrayList<>(rounds.specs());
     specs.add(receiver);
     return new DaemonModule.Built(
-        specs, List.of(rounds.metrics(), otlpMetrics), rounds::publishTo);
+        specs, List.of(rounds.metrics(), rounds.diagnosis().metrics(), otlpMetrics), rounds::publishTo);
   }
 
   private static DaemonModule.Built sandboxHealth(Config config, DaemonModule.Context context) {

@@ -137,8 +137,8 @@ class ProfilesAndValidateTest {
     Result r = vigil(Map.of(), "validate", "--profile-file", p.toString());
     assertThat(r.exit()).isEqualTo(78);
     assertThat(r.err())
-        .contains("unknown daemon 'A' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER, OTLP_RECEIVER, SANDBOX_HEALTH, SIGNATURE_STORE, TELEMETRY_POLLER)")
-        .contains("unknown daemon 'b' (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER, OTLP_RECEIVER, SANDBOX_HEALTH, SIGNATURE_STORE, TELEMETRY_POLLER)")
+        .contains("unknown daemon 'A' (known: DAEMON_WATCHDOG, DIAGNOSIS, EVENT_ROUTER, HEALTH_SERVER, OTLP_RECEIVER, SANDBOX_HEALTH, SIGNATURE_STORE, TELEMETRY_POLLER)")
+        .contains("unknown daemon 'b' (known: DAEMON_WATCHDOG, DIAGNOSIS, EVENT_ROUTER, HEALTH_SERVER, OTLP_RECEIVER, SANDBOX_HEALTH, SIGNATURE_STORE, TELEMETRY_POLLER)")
         .doesNotContain("event_router'");
   }
 

@@ -153,7 +153,7 @@ class CatalogTest {
         .anySatisfy(p -> assertThat(p).contains("NoUsableConstructor has no public constructor taking a com.typesafe.config.Config or nothing"))
         .anySatisfy(p -> assertThat(p).contains("PROBES is a built-in daemon; give the plug-in another name"))
         .anySatisfy(p -> assertThat(p).contains("vigil.daemons.lower: a daemon block is named after its daemon in UPPER_SNAKE case (e.g. LOWER)"))
-        .anySatisfy(p -> assertThat(p).contains("vigil.daemons.GHOST (from ").contains("is no daemon this node knows (known: DAEMON_WATCHDOG, EVENT_ROUTER, HEALTH_SERVER, ").contains("PATIENT, PROBES"))
+        .anySatisfy(p -> assertThat(p).contains("vigil.daemons.GHOST (from ").contains("is no daemon this node knows (known: DAEMON_WATCHDOG, DIAGNOSIS, EVENT_ROUTER, HEALTH_SERVER, ").contains("PATIENT, PROBES"))
         .hasSize(6);
   }
 

@@ -1,0 +1,190 @@
+package dev.vigil.rounds.investigation;
+
+import com.typesafe.config.Config;
+import dev.vigil.core.DaemonSpec;
+import dev.vigil.core.DaemonType;
+import dev.vigil.core.RestartPolicy;
+import dev.vigil.rounds.SignatureStore;
+import dev.vigil.rounds.diagnosis.DiagnosisBackend;
+import dev.vigil.rounds.diagnosis.DiagnosisFactory;
+import dev.vigil.rounds.diagnosis.InMemoryBudgetGate;
+import dev.vigil.rounds.notify.InMemoryNotificationQueue;
+import dev.vigil.rounds.notify.NotificationDispatcher;
+import dev.vigil.rounds.notify.Notifications;
+import dev.vigil.rounds.otlp.RecentTelemetry;
+import dev.vigil.rounds.store.SqliteBudgetGate;
+import dev.vigil.rounds.store.SqliteDiagnosisStore;
+import dev.vigil.rounds.store.SqliteSignatureStore;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * The diagnosis half of the rounds module as the module builds it: validates the diagnosis,
+ * budget, notification and {@code DIAGNOSIS} settings up front, and gives the {@link #DIAGNOSIS}
+ * daemon's spec, its metrics, and one-shot runs for the CLI ({@link #oneShot}) that go through
+ * the same ledger.
+ */
+public final class DiagnosisDaemons {
+  /** Investigates signatures: triage, leases, the diagnosis backend under the budget, notifications. */
+  public static final DaemonType DIAGNOSIS = DaemonType.of("DIAGNOSIS");
+
+  private final Parts parts;
+
+  private DiagnosisDaemons(Parts parts) {
+    this.parts = parts;
+  }
+
+  /**
+   * Validates every diagnosis setting in {@code config} and builds the parts; nothing is opened.
+   *
+   * @param dbPath the store's file
+   * @param storeOptions how it is opened
+   * @param signatures the open signature store (the SIGNATURE_STORE daemon's handle)
+   * @param stateDir the node's state directory (the markdown notifier's default directory)
+   * @param workingDir the working directory (the default codebase path)
+   * @param recent what the OTLP receiver holds of recent traces and logs, or null without one
+   * @param stdout where the stdout notifier prints
+   * @throws com.typesafe.config.ConfigException naming the bad keys
+   */
+  public static DiagnosisDaemons create(
+      Config config, Path dbPath, SqliteSignatureStore.Options storeOptions,
+      Supplier<SignatureStore> signatures, Path stateDir, Path workingDir, RecentTelemetry recent,
+      Clock clock, PrintStream stdout) {
+    InvestigationSettings settings = InvestigationSettings.from(config);
+    DiagnosisFactory.BudgetSettings budget = DiagnosisFactory.budget(config);
+    // builds (and so validates) the backend once; the daemon builds its own on the real ledger
+    DiagnosisFactory.create(config, workingDir,
+        new InMemoryBudgetGate(budget.dailyLimitUsd(), budget.zone(), clock), clock);
+    // an investigation still running when its lease ends would be taken over by another run
+    if (config.getString("vigil.rounds.diagnosis.backend").strip().equalsIgnoreCase("claude_code")) {
+      long timeout = config.getLong("vigil.rounds.diagnosis.claude-code.timeout-seconds");
+      if (timeout >= settings.lease().toSeconds()) {
+        throw new com.typesafe.config.ConfigException.BadValue(
+            config.getValue("vigil.daemons.DIAGNOSIS.lease-minutes").origin(),
+            "vigil.daemons.DIAGNOSIS.lease-minutes",
+            settings.lease().toMinutes() + " min must be longer than the claude-code timeout ("
+                + timeout + " s), or a running investigation could be taken over");
+      }
+    }
+    Path codebase = DiagnosisFactory.codebasePath(config, workingDir);
+    NotificationDispatcher dispatcher =
+        Notifications.create(config, stateDir, workingDir, new InMemoryNotificationQueue(), stdout, clock);
+    return new DiagnosisDaemons(new Parts(
+        config, settings, budget, dbPath, storeOptions, signatures, stateDir, workingDir,
+        new ContextBuilder(recent, codebase, settings.samples(), settings.similar()),
+        dispatcher, clock, new InvestigationMetrics()));
+  }
+
+  /** The validated settings. */
+  public InvestigationSettings settings() {
+    return parts.settings();
+  }
+
+  /** The {@link #DIAGNOSIS} daemon, bound to {@code storeDaemon}. */
+  public DaemonSpec spec(DaemonType storeDaemon) {
+    return DaemonSpec.builder(DIAGNOSIS, () -> new DiagnosisDaemon(parts))
+        .category("diagnosis")
+        .bindsTo(storeDaemon)
+        // a failing backend fails investigations, not the daemon; a restart must never give up
+        .restartPolicy(RestartPolicy.defaults().withUnlimitedAttempts()
+            .withBackoff(Duration.ofSeconds(1), Duration.ofMinutes(5), 2.0))
+        .build();
+  }
+
+  /** The daemon's metrics (outcomes, today's budget). */
+  public MultiCollector metrics() {
+    return parts.metrics();
+  }
+
+  /**
+   * Runs {@code work} with an investigator of its own on stores of its own (the CLI, next to a
+   * running node): the same triage, leases and budget ledger as the daemon's. Its stdout
+   * notifications go to {@code notifyTo} (the CLI's stderr, so that stdout carries only its
+   * output).
+   *
+   * @throws dev.vigil.rounds.StoreException if the store cannot be opened
+   */
+  public <T> T oneShot(PrintStream notifyTo, OneShot<T> work) throws InterruptedException {
+    NotificationDispatcher dispatcher = Notifications.create(
+        parts.config(), parts.stateDir(), parts.workingDir(), new InMemoryNotificationQueue(), notifyTo, parts.clock());
+    Parts own = new Parts(parts.config(), parts.settings(), parts.budget(), parts.dbPath(), parts.storeOptions(),
+        parts.signatures(), parts.stateDir(), parts.workingDir(), parts.contexts(), dispatcher, parts.clock(),
+        new InvestigationMetrics());
+    try (SqliteSignatureStore signatures = SqliteSignatureStore.open(parts.dbPath(), parts.storeOptions())) {
+      Running r = own.open(() -> signatures, "cli");
+      try {
+        return work.run(r.investigator(), signatures, r.store());
+      } finally {
+        r.close();
+      }
+    }
+  }
+
+  /** Work for {@link #oneShot}. */
+  @FunctionalInterface
+  public interface OneShot<T> {
+    /** Runs with the investigator and the stores it uses. */
+    T run(Investigator investigator, SignatureStore signatures, SqliteDiagnosisStore diagnoses)
+        throws InterruptedException;
+  }
+
+  /**
+   * Opens the diagnosis tables for reading only (the CLI).
+   *
+   * @throws dev.vigil.rounds.StoreException if there is no store or its schema is not current
+   */
+  public SqliteDiagnosisStore openReadOnly() {
+    return SqliteDiagnosisStore.openReadOnly(parts.dbPath(), parts.storeOptions().busyTimeout());
+  }
+
+  /** What the module validated and built once; each daemon instance opens a {@link Running} of it. */
+  record Parts(
+      Config config, InvestigationSettings settings, DiagnosisFactory.BudgetSettings budget,
+      Path dbPath, SqliteSignatureStore.Options storeOptions, Supplier<SignatureStore> signatures,
+      Path stateDir, Path workingDir, ContextBuilder contexts, NotificationDispatcher dispatcher, Clock clock,
+      InvestigationMetrics metrics) {
+
+    Running open() {
+      return open(signatures, "node");
+    }
+
+    Running open(Supplier<SignatureStore> signatureStore, String who) {
+      SqliteDiagnosisStore store = SqliteDiagnosisStore.open(dbPath, storeOptions);
+      try {
+        String owner = who + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        SqliteBudgetGate gate = new SqliteBudgetGate(
+            () -> store, budget.dailyLimitUsd(), budget.zone(), clock, settings.lease(), owner);
+        DiagnosisBackend backend = DiagnosisFactory.create(config, workingDir, gate, clock);
+        Investigator inv = new Investigator(signatureStore, () -> store, backend, gate, budget.perCallUsd(),
+            dispatcher, contexts, settings, clock, owner, metrics);
+        metrics.readFrom(gate::snapshot, store::needsHumanCount);
+        return new Running(store, inv, gate, budget.perCallUsd());
+      } catch (RuntimeException e) {
+        store.close();
+        throw e;
+      }
+    }
+  }
+
+  /** An open store and the investigator on it. */
+  record Running(SqliteDiagnosisStore store, Investigator investigator, SqliteBudgetGate gate, BigDecimal perCallUsd) {
+    String resetText(Instant resetsAt) {
+      return gate.until(resetsAt);
+    }
+
+    void close() throws InterruptedException {
+      try {
+        investigator.shutdown();
+      } finally {
+        store.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,132 @@
+package dev.vigil.rounds.investigation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import dev.vigil.core.DaemonManager;
+import dev.vigil.core.DaemonRegistry;
+import dev.vigil.core.DaemonSpec;
+import dev.vigil.core.HealthCheckResult;
+import dev.vigil.core.HealthStatus;
+import dev.vigil.core.testkit.ManualScheduler;
+import dev.vigil.rounds.ErrorEvent;
+import dev.vigil.rounds.EventSink;
+import dev.vigil.rounds.RoundsModule;
+import dev.vigil.rounds.Severity;
+import dev.vigil.rounds.SignatureStatus;
+import dev.vigil.rounds.SignatureStore;
+import dev.vigil.rounds.store.SqliteDiagnosisStore;
+import dev.vigil.rounds.store.SqliteSignatureStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** DIAGNOSIS run by a real manager on virtual time, fed through the module's ingest port. */
+class DiagnosisDaemonTest {
+  static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
+
+  @TempDir Path dir;
+  final ManualScheduler time = new ManualScheduler(T0);
+  RoundsModule module;
+  DaemonManager manager;
+
+  void start(Map<String, Object> extra) throws Exception {
+    Map<String, Object> values = new HashMap<>(Map.of(
+        "vigil.rounds.store.sqlite.path", dir.resolve("rounds.db").toString(),
+        "vigil.rounds.store.sqlite.synchronous", "normal",
+        "vigil.rounds.notification.backends", "markdown",
+        "vigil.rounds.notification.output-dir", dir.resolve("diagnoses").toString(),
+        "vigil.rounds.diagnosis.codebase-path", dir.toString()));
+    values.putAll(extra);
+    Config config = ConfigFactory.parseMap(values).withFallback(ConfigFactory.defaultReference()).resolve();
+    module = RoundsModule.create(config, Map.of(), time.clock());
+    manager = DaemonManager.builder(DaemonRegistry.of(module.specs())).scheduler(time).clock(time.clock()).build();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    if (manager != null) {
+      manager.shutdown(Duration.ofSeconds(10)).get(20, TimeUnit.SECONDS);
+    }
+    if (module != null) {
+      module.close();
+    }
+  }
+
+  void occur(EventSink sink, int n, int offset) throws Exception {
+    List<ErrorEvent> events = new java.util.ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      events.add(new ErrorEvent("otlp", "checkout", "java.net.SocketTimeoutException", "read timed out",
+          "java.net.SocketTimeoutException: read timed out\n\tat shop.Db.query(Db.java:42)",
+          T0.minusSeconds(10 - i - offset), String.format("%032x", i + offset + 1), "00f067aa0ba902b7",
+          Severity.ERROR, null));
+    }
+    sink.ingest(events);
+  }
+
+  @Test
+  void theThresholdEventIsInvestigatedAtOnceNotAtTheNextSweep() throws Exception {
+    start(Map.of("vigil.daemons.DIAGNOSIS.interval-seconds", 3600));
+    manager.start(DiagnosisDaemons.DIAGNOSIS).get(10, TimeUnit.SECONDS);
+    time.runDue(); // the first sweep: nothing yet
+    EventSink sink = module.eventSink(manager.events());
+    occur(sink, 2, 0);
+    occur(sink, 1, 2); // the third occurrence: ThresholdReached
+
+    SignatureStore signatures = SqliteSignatureStore.openReadOnly(dir.resolve("rounds.db"), Duration.ofSeconds(5));
+    try (signatures; SqliteDiagnosisStore diagnoses = SqliteDiagnosisStore.openReadOnly(dir.resolve("rounds.db"), Duration.ofSeconds(5))) {
+      long id = signatures.list(SignatureStore.Query.all(10)).get(0).id();
+      await().atMost(Duration.ofSeconds(20)).until(() -> diagnoses.latestDiagnosis(id).isPresent());
+      assertThat(signatures.get(id).orElseThrow().status()).isEqualTo(SignatureStatus.DIAGNOSED);
+      assertThat(diagnoses.latestDiagnosis(id).orElseThrow().diagnosis().model()).isEqualTo("none");
+      Path day = dir.resolve("diagnoses").resolve("2026-03-01");
+      await().atMost(Duration.ofSeconds(10)).until(() -> Files.isDirectory(day) && Files.list(day).findAny().isPresent());
+    }
+    assertThat(((InvestigationMetrics) module.diagnosis().metrics()).count("diagnosed")).isEqualTo(1);
+  }
+
+  @Test
+  void aSpentBudgetDegradesHealthUntilMidnight() throws Exception {
+    start(Map.of("vigil.rounds.diagnosis.backend", "claude_code", "vigil.rounds.budget.daily-limit-usd", "0"));
+    manager.start(DiagnosisDaemons.DIAGNOSIS).get(10, TimeUnit.SECONDS);
+    time.runDue();
+    time.advance(Duration.ofSeconds(31));
+    HealthCheckResult h = await().atMost(Duration.ofSeconds(10))
+        .until(() -> manager.health(DiagnosisDaemons.DIAGNOSIS), r -> r.status() != HealthStatus.UNKNOWN);
+    assertThat(h.status()).isEqualTo(HealthStatus.DEGRADED);
+    assertThat(h.message()).contains("budget exhausted until 00:00 UTC");
+    assertThat(h.details()).containsEntry("budget_remaining_usd", "0.00");
+  }
+
+  @Test
+  void theSpecBindsToTheStoreAndBadSettingsNameTheirKey() throws Exception {
+    start(Map.of());
+    DaemonSpec spec = module.specs().stream().filter(s -> s.type().equals(DiagnosisDaemons.DIAGNOSIS)).findFirst().orElseThrow();
+    assertThat(spec.bindsTo()).containsExactly(RoundsModule.SIGNATURE_STORE);
+    Config bad = ConfigFactory.parseMap(Map.of("vigil.daemons.DIAGNOSIS.concurrency", 0))
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> InvestigationSettings.from(bad))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.daemons.DIAGNOSIS.concurrency");
+    Config shortLease = ConfigFactory.parseMap(Map.of(
+            "vigil.rounds.diagnosis.backend", "claude_code",
+            "vigil.daemons.DIAGNOSIS.lease-minutes", 5,
+            "vigil.rounds.store.sqlite.path", dir.resolve("other.db").toString()))
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RoundsModule.create(shortLease, Map.of(), time.clock()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("vigil.daemons.DIAGNOSIS.lease-minutes")
+        .hasMessageContaining("600 s");
+  }
+}
