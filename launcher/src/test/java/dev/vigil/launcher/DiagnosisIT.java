@@ -239,6 +239,29 @@ class DiagnosisIT {
               assertThat(metrics.get("vigil_rounds_budget_remaining_usd")).isCloseTo(5.0 - 0.00423, within(1e-9));
               assertThat(metrics.get("vigil_rounds_diagnoses_total{outcome=\"diagnosed\"}")).isEqualTo(1.0);
             });
+    // and in vigil --status --json: the DIAGNOSIS daemon's health (checked every 30 s) carries it
+    await()
+        .atMost(DIAGNOSED)
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () -> {
+              Run status = cli("--status", "--json");
+              assertThat(status.exit()).as(status.err()).isZero();
+              JsonNode daemon = null;
+              for (JsonNode d : JSON.readTree(status.out()).path("daemons")) {
+                if (d.path("name").asText().equals("DIAGNOSIS")) {
+                  daemon = d;
+                }
+              }
+              assertThat(daemon).as(status.out()).isNotNull();
+              JsonNode health = daemon.path("health");
+              assertThat(health.path("status").asText()).isEqualTo("healthy");
+              assertThat(health.path("details").path("backend").asText()).isEqualTo("claude_code");
+              assertThat(new BigDecimal(health.path("details").path("budget_spent_today_usd").asText()))
+                  .isEqualByComparingTo("0.00423");
+              assertThat(new BigDecimal(health.path("details").path("budget_remaining_usd").asText()))
+                  .isEqualByComparingTo("4.99577");
+            });
   }
 
   // ---- the application: the OpenTelemetry SDK exporting to the node's receiver
