@@ -1,0 +1,674 @@
+package dev.vigil.launcher;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.math.BigDecimal;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The diagnosis half of rounds end to end, as a user runs it: the built {@code vigil.jar} started
+ * with {@code --all}, an application exporting the same exception three times with the
+ * OpenTelemetry Java SDK, the {@code DIAGNOSIS} daemon investigating the new signature as soon as
+ * it crosses the threshold (the sweep interval is an hour, so a sweep cannot be what did it), the
+ * markdown report and a GitHub issue (a local fake GitHub answering as wire-formats 7 says), and
+ * the {@code vigil signatures} CLI (its own process) showing the diagnosis and its cost. Once with
+ * the embedded default (the evidence backend) and once with {@code claude_code} running the fake
+ * {@code claude} of the rounds module's tests.
+ */
+class DiagnosisIT {
+  private static final Path JAR = Path.of("target/vigil.jar");
+  private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
+  private static final Path FAKE_CLAUDE = HOME.resolve("daemons/rounds/src/test/resources/diagnosis/fake-claude");
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration NODE_START = Duration.ofSeconds(60);
+  private static final Duration DIAGNOSED = Duration.ofSeconds(90);
+  private static final String TOKEN = "ghp_diagnosisIT";
+
+  @TempDir Path stateDir;
+  @TempDir Path work;
+  private final List<Process> nodes = new ArrayList<>();
+  private final List<AutoCloseable> closing = new ArrayList<>();
+  private int starts;
+
+  record Run(int exit, String out, String err) {}
+
+  @AfterEach
+  void cleanUp() throws Exception {
+    nodes.forEach(Process::destroyForcibly);
+    for (Process node : nodes) {
+      node.waitFor(30, TimeUnit.SECONDS);
+    }
+    for (AutoCloseable c : closing) {
+      c.close();
+    }
+  }
+
+  // ---- the embedded default: the evidence backend, markdown and GitHub
+
+  @Test
+  void threeThrowsAreDiagnosedAtOnceByTheEvidenceBackendReportedInMarkdownAndOneGithubIssue() throws Exception {
+    FakeGithub github = new FakeGithub("acme", "shop");
+    closing.add(github);
+    Path reports = Files.createDirectories(work.resolve("reports"));
+    Map<String, String> env = new HashMap<>(notifying(github, reports));
+    env.put("DIAGNOSIS_INTERVAL_SECONDS", "3600"); // no sweep during the test: the event must do it
+    startNode(env, "--all");
+
+    Exporter app = exporter("checkout");
+    Set<String> traces = new LinkedHashSet<>();
+    for (int i = 0; i < 3; i++) {
+      traces.add(app.fail(4000 + 17 * i));
+    }
+    app.flush();
+
+    JsonNode signature = awaitDiagnosed("checkout");
+    long id = signature.path("id").asLong();
+    assertThat(signature.path("occurrence_count").asLong()).isEqualTo(3);
+    JsonNode diagnosis = signature.path("diagnosis");
+    assertThat(diagnosis.path("backend").asText()).isEqualTo("evidence");
+    assertThat(diagnosis.path("confidence").asText()).isEqualTo("low");
+    assertThat(diagnosis.path("model").asText()).isEqualTo("none");
+    assertThat(diagnosis.path("cost_usd").decimalValue()).isEqualByComparingTo(BigDecimal.ZERO);
+    assertThat(diagnosis.path("occurrence_count").asLong()).isEqualTo(3);
+
+    // vigil signatures show: the diagnosis, its cost, and the evidence the SDK's export carried
+    JsonNode shown = JSON.readTree(cliOk("signatures", "show", Long.toString(id), "--json").out());
+    JsonNode latest = shown.path("diagnosis");
+    assertThat(latest.path("confidence").asText()).isEqualTo("low");
+    assertThat(latest.path("model").asText()).isEqualTo("none");
+    assertThat(latest.path("cost_usd").isNumber()).as(latest.toString()).isTrue();
+    assertThat(latest.path("cost_usd").decimalValue()).isEqualByComparingTo(BigDecimal.ZERO);
+    assertThat(latest.path("root_cause").asText()).contains("checkout").contains("DiagnosisIT::placeOrder");
+    assertThat(latest.path("evidence").toString())
+        .as("the evidence names the traces the SDK exported")
+        .contains(traces.iterator().next())
+        .contains("DiagnosisIT::placeOrder");
+    assertThat(shown.path("diagnoses")).hasSize(1);
+    assertThat(shown.path("investigation").path("needs_human").asBoolean()).isFalse();
+
+    // the markdown report, under NOTIFICATION_OUTPUT_DIR/YYYY-MM-DD/
+    Path report = awaitReport(reports, id);
+    String md = Files.readString(report);
+    assertThat(report.getParent().getFileName().toString()).matches("\\d{4}-\\d{2}-\\d{2}");
+    assertThat(md)
+        .contains("java.lang.IllegalStateException")
+        .contains("**Service:** checkout")
+        .contains("**Confidence:** low")
+        .contains("**Model:** none, cost 0 USD")
+        .contains("## Root cause")
+        .contains("## Suggested fix");
+    assertThat(Files.readString(reports.resolve("index.md"))).contains("checkout");
+
+    // one GitHub issue, labelled with the signature's fingerprint label
+    await().atMost(DIAGNOSED).until(() -> github.created().size() == 1);
+    JsonNode issue = github.created().get(0);
+    assertThat(issue.path("title").asText()).startsWith("[vigil]").contains("checkout");
+    assertThat(issue.path("body").asText()).contains("**Confidence:** low");
+    List<String> labels = new ArrayList<>();
+    issue.path("labels").forEach(l -> labels.add(l.asText()));
+    assertThat(labels).contains("auto-diagnosis").anyMatch(l -> l.matches("vigil-fp-[0-9a-f]+"));
+
+    // a fourth occurrence later: counted, and no second issue. A sweep now (vigil investigate)
+    // finds nothing due (the cooldown), and a second diagnosis of the same signature (vigil
+    // diagnose-signature) finds the issue again by its label and comments on it.
+    app.fail(4999);
+    app.flush();
+    JsonNode after = only(signatures("checkout"));
+    assertThat(after.path("occurrence_count").asLong()).isEqualTo(4);
+    JsonNode sweep = JSON.readTree(cliOk("investigate", "--json").out());
+    assertThat(sweep.path("started").asInt()).as(sweep.toString()).isZero();
+    Run again = cliOk("diagnose-signature", Long.toString(id));
+    JsonNode second = JSON.readTree(again.out());
+    assertThat(second.path("outcome").asText()).isEqualTo("diagnosed");
+    assertThat(second.path("diagnosis").path("occurrence_count").asLong()).isEqualTo(4);
+    // the CLI notifies before it exits: what GitHub got is all there is
+    assertThat(github.created()).as("the signature's issue is opened exactly once").hasSize(1);
+    assertThat(github.comments()).as("the second diagnosis is a comment on it").hasSize(1);
+    assertThat(github.comments().get(0).path("issue").asLong()).isEqualTo(issue.path("number").asLong());
+    assertThat(github.comments().get(0).path("body").asText()).startsWith("New diagnosis:");
+    assertThat(github.badRequests()).as("every request GitHub got was well-formed: " + github.bad).isEmpty();
+    JsonNode twice = JSON.readTree(cliOk("signatures", "show", Long.toString(id), "--json").out());
+    assertThat(twice.path("diagnoses")).hasSize(2);
+  }
+
+  // ---- claude_code: the fake claude prints the CLI's result envelope
+
+  @Test
+  void withClaudeCodeTheDiagnosisCostsTheEnvelopesTotalCostAndTheBudgetIsSpent() throws Exception {
+    Path bin = Files.createDirectories(work.resolve("bin"));
+    Path claude = bin.resolve("claude");
+    Files.copy(FAKE_CLAUDE, claude);
+    Files.setPosixFilePermissions(claude, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(bin.resolve("scenario"), "success\n");
+    Path codebase = Files.createDirectories(work.resolve("shop-src"));
+    Path reports = Files.createDirectories(work.resolve("reports"));
+    Map<String, String> env = new HashMap<>();
+    env.put("DIAGNOSIS_BACKEND", "claude_code");
+    env.put("CLAUDE_PATH", claude.toString());
+    env.put("CODEBASE_PATH", codebase.toString());
+    env.put("DIAGNOSIS_INTERVAL_SECONDS", "3600");
+    env.put("DAILY_BUDGET_LIMIT", "5.00");
+    env.put("CLAUDE_CODE_BUDGET_USD", "1.50");
+    env.put("NOTIFICATION_BACKEND", "markdown");
+    env.put("NOTIFICATION_OUTPUT_DIR", reports.toString());
+    startNode(env, "--all");
+
+    Exporter app = exporter("checkout");
+    for (int i = 0; i < 3; i++) {
+      app.fail(4000 + 17 * i);
+    }
+    app.flush();
+
+    JsonNode signature = awaitDiagnosed("checkout");
+    JsonNode diagnosis = signature.path("diagnosis");
+    assertThat(diagnosis.path("backend").asText()).isEqualTo("claude_code");
+    assertThat(diagnosis.path("confidence").asText()).isEqualTo("high");
+    assertThat(diagnosis.path("root_cause").asText()).isEqualTo("OrderService.place is called with an empty cart");
+    assertThat(diagnosis.path("cost_usd").decimalValue())
+        .as("the envelope's total_cost_usd")
+        .isEqualByComparingTo(new BigDecimal("0.00423"));
+
+    long id = signature.path("id").asLong();
+    JsonNode shown = JSON.readTree(cliOk("signatures", "show", Long.toString(id), "--json").out());
+    assertThat(shown.path("diagnosis").path("cost_usd").decimalValue()).isEqualByComparingTo(new BigDecimal("0.00423"));
+    assertThat(shown.path("diagnosis").path("suggested_fix").asText()).contains("Reject empty carts");
+    Path report = awaitReport(reports, id);
+    assertThat(Files.readString(report)).contains("**Confidence:** high").contains("cost 0.00423 USD");
+
+    // the CLI ran as wire-formats 8 says: in the codebase, the model, the per-call cap, the prompt on stdin
+    assertThat(Files.readString(bin.resolve("cwd")).strip()).isEqualTo(codebase.toRealPath().toString());
+    List<String> args = Files.readAllLines(bin.resolve("args"));
+    assertThat(args).contains("-p", "--output-format", "json", "--model", "sonnet", "--max-budget-usd", "1.50");
+    assertThat(Files.readString(bin.resolve("stdin"))).contains("IllegalStateException").contains("checkout");
+
+    // the budget: spent today is the reported cost (the 1.50 reservation settled to it)
+    await()
+        .atMost(DIAGNOSED)
+        .untilAsserted(
+            () -> {
+              Map<String, Double> metrics = metrics();
+              assertThat(metrics.get("vigil_rounds_budget_spent_usd")).as(metrics.toString()).isEqualTo(0.00423);
+              assertThat(metrics.get("vigil_rounds_budget_reserved_usd")).isEqualTo(0.0);
+              assertThat(metrics.get("vigil_rounds_budget_limit_usd")).isEqualTo(5.0);
+              assertThat(metrics.get("vigil_rounds_budget_remaining_usd")).isCloseTo(5.0 - 0.00423, within(1e-9));
+              assertThat(metrics.get("vigil_rounds_diagnoses_total{outcome=\"diagnosed\"}")).isEqualTo(1.0);
+            });
+    // and in vigil --status --json: the DIAGNOSIS daemon's health (checked every 30 s) carries it
+    await()
+        .atMost(DIAGNOSED)
+        .pollInterval(Duration.ofSeconds(2))
+        .untilAsserted(
+            () -> {
+              Run status = cli("--status", "--json");
+              assertThat(status.exit()).as(status.err()).isZero();
+              JsonNode daemon = null;
+              for (JsonNode d : JSON.readTree(status.out()).path("daemons")) {
+                if (d.path("name").asText().equals("DIAGNOSIS")) {
+                  daemon = d;
+                }
+              }
+              assertThat(daemon).as(status.out()).isNotNull();
+              JsonNode health = daemon.path("health");
+              assertThat(health.path("status").asText()).isEqualTo("healthy");
+              assertThat(health.path("details").path("backend").asText()).isEqualTo("claude_code");
+              assertThat(new BigDecimal(health.path("details").path("budget_spent_today_usd").asText()))
+                  .isEqualByComparingTo("0.00423");
+              assertThat(new BigDecimal(health.path("details").path("budget_remaining_usd").asText()))
+                  .isEqualByComparingTo("4.99577");
+            });
+  }
+
+  // ---- the application: the OpenTelemetry SDK exporting to the node's receiver
+
+  /** An instrumented service exporting spans over OTLP/HTTP to the node. */
+  private final class Exporter {
+    private final SdkTracerProvider tracing;
+    private final Tracer tracer;
+
+    Exporter(URI otlp, String service) {
+      Resource resource =
+          Resource.getDefault().merge(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), service)));
+      tracing =
+          SdkTracerProvider.builder()
+              .setResource(resource)
+              .addSpanProcessor(
+                  BatchSpanProcessor.builder(
+                          OtlpHttpSpanExporter.builder().setEndpoint(otlp.resolve("/v1/traces").toString()).build())
+                      .build())
+              .build();
+      closing.add(tracing::close);
+      tracer = tracing.get("com.example." + service);
+    }
+
+    /** One request failing with the same exception (a fresh user id in its message); its trace id. */
+    String fail(int cart) {
+      Span span = tracer.spanBuilder("POST /orders").startSpan();
+      try {
+        placeOrder(UUID.randomUUID().toString(), cart);
+      } catch (IllegalStateException e) {
+        span.recordException(e);
+        span.setStatus(StatusCode.ERROR, e.getMessage());
+      } finally {
+        span.end();
+      }
+      return span.getSpanContext().getTraceId();
+    }
+
+    /** Exports what is buffered; the receiver answers 2xx once the events are committed. */
+    void flush() {
+      assertThat(tracing.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).as("span export succeeded").isTrue();
+    }
+  }
+
+  private Exporter exporter(String service) throws IOException {
+    return new Exporter(otlpUrl(), service);
+  }
+
+  /** Where the exceptions come from: one place, so one signature whatever the ids. */
+  private static void placeOrder(String user, int cart) {
+    throw new IllegalStateException("cart " + cart + " of user " + user + " is empty");
+  }
+
+  // ---- waiting for what the node does
+
+  /** The service's one signature once it has a diagnosis. */
+  private JsonNode awaitDiagnosed(String service) throws Exception {
+    JsonNode[] found = new JsonNode[1];
+    await()
+        .atMost(DIAGNOSED)
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              JsonNode s = only(signatures(service));
+              assertThat(s.path("diagnosis").isObject()).as("diagnosed: " + s + "\n" + log(starts)).isTrue();
+              found[0] = s;
+            });
+    return found[0];
+  }
+
+  private JsonNode signatures(String service) throws Exception {
+    return JSON.readTree(cliOk("signatures", "list", "--service", service, "--json").out());
+  }
+
+  /** The markdown report of signature {@code id} (one file), once written. */
+  private static Path awaitReport(Path reports, long id) {
+    Path[] found = new Path[1];
+    await()
+        .atMost(DIAGNOSED)
+        .untilAsserted(
+            () -> {
+              List<Path> files;
+              try (Stream<Path> walk = Files.walk(reports)) {
+                files = walk.filter(p -> p.getFileName().toString().matches("signature-" + id + "-.*\\.md")).toList();
+              }
+              assertThat(files).as("reports under " + reports).hasSize(1);
+              found[0] = files.get(0);
+            });
+    return found[0];
+  }
+
+  /** The node's /metrics as name{labels} to value (text format). */
+  private Map<String, Double> metrics() throws Exception {
+    URI url = URI.create(JSON.readTree(stateDir.resolve("node.json").toFile()).path("http_url").asText());
+    HttpResponse<String> resp;
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      resp = http.send(
+          HttpRequest.newBuilder(url.resolve("/metrics")).timeout(Duration.ofSeconds(30)).build(),
+          HttpResponse.BodyHandlers.ofString());
+    }
+    assertThat(resp.statusCode()).isEqualTo(200);
+    Map<String, Double> values = new HashMap<>();
+    for (String line : resp.body().lines().toList()) {
+      if (line.startsWith("#") || line.isBlank()) {
+        continue;
+      }
+      int space = line.lastIndexOf(' ');
+      values.put(line.substring(0, space), Double.parseDouble(line.substring(space + 1)));
+    }
+    return values;
+  }
+
+  private static Map<String, String> notifying(FakeGithub github, Path reports) {
+    return Map.of(
+        "NOTIFICATION_BACKEND", "markdown,github_issue",
+        "NOTIFICATION_OUTPUT_DIR", reports.toString(),
+        "GITHUB_TOKEN", TOKEN,
+        "GITHUB_REPO", "acme/shop",
+        "GITHUB_API_URL", github.url());
+  }
+
+  // ---- a fake GitHub: the issues endpoints of wire-formats 7
+
+  /**
+   * The issues REST API of one repository on loopback (wire-formats 7.2): list filtered by {@code
+   * labels} (all must match) and {@code state}, create (201 with {@code Location}), comment (201),
+   * update (200). Requests without the bearer token get 401, others not shaped as the reference
+   * says are recorded as bad.
+   */
+  static final class FakeGithub implements AutoCloseable {
+    private final String repoPath;
+    private final HttpServer server;
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+    private final List<ObjectNode> issues = new CopyOnWriteArrayList<>();
+    private final List<JsonNode> created = new CopyOnWriteArrayList<>();
+    private final List<JsonNode> comments = new CopyOnWriteArrayList<>();
+    final List<String> bad = new CopyOnWriteArrayList<>();
+
+    FakeGithub(String owner, String repo) throws IOException {
+      this.repoPath = "/repos/" + owner + "/" + repo;
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+      server.setExecutor(threads);
+      server.createContext("/", this::handle);
+      server.start();
+    }
+
+    String url() {
+      return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** The bodies of the issues created, in order, with their numbers. */
+    List<JsonNode> created() {
+      return List.copyOf(created);
+    }
+
+    /** The comments posted: {@code {"issue": n, "body": ...}}. */
+    List<JsonNode> comments() {
+      return List.copyOf(comments);
+    }
+
+    List<String> badRequests() {
+      return List.copyOf(bad);
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+      try (exchange) {
+        String method = exchange.getRequestMethod();
+        String path = exchange.getRequestURI().getRawPath();
+        String what = method + " " + exchange.getRequestURI();
+        var headers = exchange.getRequestHeaders();
+        if (!("Bearer " + TOKEN).equals(headers.getFirst("Authorization"))) {
+          bad.add(what + ": Authorization " + headers.getFirst("Authorization"));
+          send(exchange, 401, "{\"message\":\"Bad credentials\",\"documentation_url\":\"https://docs.github.com/rest\",\"status\":\"401\"}");
+          return;
+        }
+        if (!"application/vnd.github+json".equals(headers.getFirst("Accept"))
+            || !"2022-11-28".equals(headers.getFirst("X-GitHub-Api-Version"))
+            || headers.getFirst("User-Agent") == null
+            || headers.getFirst("User-Agent").isBlank()) {
+          bad.add(what + ": headers " + headers.entrySet());
+        }
+        byte[] raw = exchange.getRequestBody().readAllBytes();
+        JsonNode body = raw.length == 0 ? null : JSON.readTree(raw);
+        if (method.equals("GET") && path.equals(repoPath + "/issues")) {
+          send(exchange, 200, JSON.writeValueAsString(list(query(exchange.getRequestURI().getRawQuery()))));
+        } else if (method.equals("POST") && path.equals(repoPath + "/issues")) {
+          if (body == null || !body.path("title").isTextual() || body.path("title").asText().isBlank()) {
+            bad.add(what + ": no title");
+            send(exchange, 422, "{\"message\":\"Validation Failed\",\"errors\":[{\"resource\":\"Issue\",\"field\":\"title\",\"code\":\"missing_field\"}],\"status\":\"422\"}");
+            return;
+          }
+          ObjectNode issue = issue(issues.size() + 1, body);
+          issues.add(issue);
+          ObjectNode record = body.deepCopy();
+          record.put("number", issue.path("number").asLong());
+          created.add(record);
+          exchange.getResponseHeaders().set("Location", url() + repoPath + "/issues/" + issue.path("number").asLong());
+          send(exchange, 201, issue.toString());
+        } else if (method.equals("POST") && path.matches(repoPath + "/issues/\\d+/comments")) {
+          Optional<ObjectNode> issue = byNumber(path.split("/")[5]);
+          if (issue.isEmpty()) {
+            bad.add(what + ": no such issue");
+            send(exchange, 404, "{\"message\":\"Not Found\"}");
+            return;
+          }
+          if (body == null || !body.path("body").isTextual()) {
+            bad.add(what + ": no body");
+          }
+          ObjectNode comment = JSON.createObjectNode();
+          comment.put("issue", issue.get().path("number").asLong());
+          comment.put("body", body == null ? "" : body.path("body").asText());
+          comments.add(comment);
+          issue.get().put("comments", issue.get().path("comments").asInt() + 1);
+          ObjectNode answer = JSON.createObjectNode();
+          answer.put("id", 9000 + comments.size());
+          answer.put("body", comment.path("body").asText());
+          answer.put("html_url", "https://github.com" + repoPath.substring(6) + "/issues/" + comment.path("issue").asLong());
+          answer.putObject("user").put("login", "vigil-bot");
+          answer.put("created_at", "2026-11-27T12:00:00Z");
+          send(exchange, 201, answer.toString());
+        } else if (method.equals("PATCH") && path.matches(repoPath + "/issues/\\d+")) {
+          Optional<ObjectNode> issue = byNumber(path.split("/")[5]);
+          if (issue.isEmpty() || body == null) {
+            bad.add(what + ": no such issue or no body");
+            send(exchange, 404, "{\"message\":\"Not Found\"}");
+            return;
+          }
+          if (body.has("state")) {
+            issue.get().put("state", body.path("state").asText());
+            issue.get().put("state_reason", body.path("state_reason").asText(null));
+          }
+          send(exchange, 200, issue.get().toString());
+        } else {
+          bad.add(what + ": no such endpoint");
+          send(exchange, 404, "{\"message\":\"Not Found\",\"documentation_url\":\"https://docs.github.com/rest\"}");
+        }
+      }
+    }
+
+    private ArrayNode list(Map<String, String> q) {
+      Set<String> want = new LinkedHashSet<>();
+      if (q.containsKey("labels") && !q.get("labels").isBlank()) {
+        want.addAll(Arrays.asList(q.get("labels").split(",")));
+      }
+      String state = q.getOrDefault("state", "open");
+      ArrayNode out = JSON.createArrayNode();
+      for (ObjectNode issue : issues) {
+        Set<String> has = new LinkedHashSet<>();
+        issue.path("labels").forEach(l -> has.add(l.path("name").asText()));
+        if (has.containsAll(want) && (state.equals("all") || state.equals(issue.path("state").asText()))) {
+          out.add(issue);
+        }
+      }
+      return out;
+    }
+
+    private ObjectNode issue(int number, JsonNode request) {
+      ObjectNode issue = JSON.createObjectNode();
+      issue.put("id", 1_000_000L + number);
+      issue.put("node_id", "I_kwDO" + number);
+      issue.put("number", number);
+      issue.put("title", request.path("title").asText());
+      issue.put("body", request.path("body").asText(null));
+      issue.put("state", "open");
+      issue.putNull("state_reason");
+      ArrayNode labels = issue.putArray("labels");
+      request.path("labels").forEach(
+          l -> labels.addObject().put("id", 7000 + labels.size()).put("name", l.asText()).put("color", "ededed")
+              .putNull("description").put("default", false));
+      issue.putObject("user").put("login", "vigil-bot");
+      issue.putArray("assignees");
+      issue.put("comments", 0);
+      issue.put("html_url", "https://github.com" + repoPath.substring(6) + "/issues/" + number);
+      issue.put("url", "https://api.github.com" + repoPath + "/issues/" + number);
+      issue.put("created_at", "2026-11-27T12:00:00Z");
+      issue.put("updated_at", "2026-11-27T12:00:00Z");
+      issue.putNull("closed_at");
+      return issue;
+    }
+
+    private Optional<ObjectNode> byNumber(String number) {
+      return issues.stream().filter(i -> i.path("number").asText().equals(number)).findFirst();
+    }
+
+    private static Map<String, String> query(String raw) {
+      Map<String, String> q = new HashMap<>();
+      if (raw != null) {
+        for (String pair : raw.split("&")) {
+          int eq = pair.indexOf('=');
+          String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+          String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+          q.put(key, value);
+        }
+      }
+      return q;
+    }
+
+    private static void send(HttpExchange exchange, int status, String body) throws IOException {
+      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+      exchange.sendResponseHeaders(status, bytes.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+
+    @Override
+    public void close() {
+      server.stop(0);
+      threads.shutdownNow();
+    }
+  }
+
+  // ---- the node and the CLI as processes
+
+  private ProcessBuilder vigil(Map<String, String> env, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("--enable-native-access=ALL-UNNAMED");
+    command.add("-Dvigil.home=" + HOME);
+    command.add("-jar");
+    command.add(JAR.toString());
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().put("VIGIL_STATE_DIR", stateDir.toString());
+    pb.environment().put("VIGIL_HEALTH_PORT", "0");
+    pb.environment().put("OTLP_HTTP_PORT", "0");
+    pb.environment().put("OTLP_GRPC_PORT", "0");
+    pb.environment().remove("VIGIL_HTTP_HOST");
+    pb.environment().putAll(env);
+    return pb;
+  }
+
+  /** Starts a node and waits until node.json names its OTLP receiver. */
+  private Process startNode(Map<String, String> env, String... args) throws IOException {
+    assertThat(starts).as("one node per test").isZero();
+    int start = ++starts;
+    nodeEnv.putAll(env);
+    ProcessBuilder pb = vigil(env, args);
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(work.resolve("node-" + start + ".log").toFile());
+    Process node = pb.start();
+    nodes.add(node);
+    await().atMost(NODE_START).until(() -> otlpUrlWritten() || !node.isAlive());
+    assertThat(node.isAlive()).as("node is up: " + log(start)).isTrue();
+    return node;
+  }
+
+  /** The node's environment: the CLI runs with the same settings (its store, backend, notifiers). */
+  private final Map<String, String> nodeEnv = new HashMap<>();
+
+  private boolean otlpUrlWritten() {
+    try {
+      return JSON.readTree(stateDir.resolve("node.json").toFile()).hasNonNull("otlp_url");
+    } catch (IOException e) {
+      return false; // not there yet, or being written
+    }
+  }
+
+  private URI otlpUrl() throws IOException {
+    String url = JSON.readTree(stateDir.resolve("node.json").toFile()).path("otlp_url").asText();
+    assertThat(url).startsWith("http://127.0.0.1:");
+    return URI.create(url);
+  }
+
+  private String log(int start) {
+    try {
+      Path log = work.resolve("node-" + start + ".log");
+      return Files.isRegularFile(log) ? Files.readString(log) : "";
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
+  /** A client command against the same state directory, with the node's settings. */
+  private Run cli(String... args) throws Exception {
+    ProcessBuilder pb = vigil(nodeEnv, args);
+    pb.environment().remove("VIGIL_HEALTH_PORT");
+    return finish(pb.start());
+  }
+
+  private Run cliOk(String... args) throws Exception {
+    Run run = cli(args);
+    assertThat(run.exit()).as("vigil " + List.of(args) + ": " + run.err()).isZero();
+    return run;
+  }
+
+  /** Reads a command's stdout and stderr (side by side: neither may fill its pipe) and its exit. */
+  private static Run finish(Process p) throws Exception {
+    p.getOutputStream().close();
+    ExecutorService reader = Executors.newSingleThreadExecutor();
+    try {
+      Future<byte[]> err = reader.submit(() -> p.getErrorStream().readAllBytes());
+      byte[] out = p.getInputStream().readAllBytes();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(p.info().commandLine().orElse("vigil") + " ends").isTrue();
+      return new Run(
+          p.exitValue(),
+          new String(out, StandardCharsets.UTF_8),
+          new String(err.get(60, TimeUnit.SECONDS), StandardCharsets.UTF_8));
+    } finally {
+      reader.shutdownNow();
+    }
+  }
+
+  private static JsonNode only(JsonNode array) {
+    assertThat(array).as("exactly one signature in " + array).hasSize(1);
+    return array.get(0);
+  }
+}
