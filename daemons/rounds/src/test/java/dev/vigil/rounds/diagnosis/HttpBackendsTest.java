@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.rounds.MutableClock;
 import java.math.BigDecimal;
 import java.net.http.HttpClient;
 import java.nio.file.Path;

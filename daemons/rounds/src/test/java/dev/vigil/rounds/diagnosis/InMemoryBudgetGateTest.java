@@ -3,6 +3,7 @@ package dev.vigil.rounds.diagnosis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.vigil.rounds.MutableClock;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,6 +2,7 @@ package dev.vigil.rounds.notify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.vigil.rounds.MutableClock;
 import dev.vigil.rounds.diagnosis.Confidence;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -1,4 +1,4 @@
-package dev.vigil.rounds.notify;
+package dev.vigil.rounds;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,19 +6,22 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock tests move by hand. */
-final class MutableClock extends Clock {
+/** A clock tests move by hand, shared by the rounds module's tests. */
+public final class MutableClock extends Clock {
   private volatile Instant now;
 
-  MutableClock(Instant start) {
+  /** A clock at {@code start}, in UTC. */
+  public MutableClock(Instant start) {
     this.now = start;
   }
 
-  void advance(Duration d) {
+  /** Moves the clock on by {@code d}. */
+  public void advance(Duration d) {
     now = now.plus(d);
   }
 
-  void set(Instant t) {
+  /** Sets the clock to {@code t}. */
+  public void set(Instant t) {
     now = t;
   }
 
