@@ -63,9 +63,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code claude} of the rounds module's tests.
  */
 class DiagnosisIT {
-  private static final Path JAR = Path.of("target/vigil.jar");
-  private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
-  private static final Path FAKE_CLAUDE = HOME.resolve("daemons/rounds/src/test/resources/diagnosis/fake-claude");
+  private static final Path FAKE_CLAUDE = VigilProcesses.HOME.resolve("daemons/rounds/src/test/resources/diagnosis/fake-claude");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration NODE_START = Duration.ofSeconds(60);
   private static final Duration DIAGNOSED = Duration.ofSeconds(90);
@@ -579,21 +577,7 @@ class DiagnosisIT {
   // ---- the node and the CLI as processes
 
   private ProcessBuilder vigil(Map<String, String> env, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("-Dvigil.home=" + HOME);
-    command.add("-jar");
-    command.add(JAR.toString());
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().put("VIGIL_STATE_DIR", stateDir.toString());
-    pb.environment().put("VIGIL_HEALTH_PORT", "0");
-    pb.environment().put("OTLP_HTTP_PORT", "0");
-    pb.environment().put("OTLP_GRPC_PORT", "0");
-    pb.environment().remove("VIGIL_HTTP_HOST");
-    pb.environment().putAll(env);
-    return pb;
+    return VigilProcesses.vigil(stateDir, env, args);
   }
 
   /** Starts a node and waits until node.json names its OTLP receiver. */

@@ -20,8 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the built {@code vigil.jar} as processes, as an operator would. */
 class LauncherIT {
-  private static final Path JAR = Path.of("target/vigil.jar");
-  private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
   private static final ObjectMapper JSON = new ObjectMapper();
   /** The jar of test plug-in daemons the build makes (failsafe passes its path). */
   private static final String PLUGINS = System.getProperty("vigil.testPlugins");
@@ -32,22 +30,7 @@ class LauncherIT {
   record Run(int exit, String out, String err) {}
 
   private ProcessBuilder vigil(Map<String, String> env, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("-Dvigil.home=" + HOME);
-    command.add("-jar");
-    command.add(JAR.toString());
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().put("VIGIL_STATE_DIR", stateDir.toString());
-    pb.environment().put("VIGIL_HEALTH_PORT", "0");
-    // nodes of different tests run side by side: every listening port ephemeral
-    pb.environment().put("OTLP_HTTP_PORT", "0");
-    pb.environment().put("OTLP_GRPC_PORT", "0");
-    pb.environment().remove("VIGIL_HTTP_HOST");
-    pb.environment().putAll(env);
-    return pb;
+    return VigilProcesses.vigil(stateDir, env, args);
   }
 
   private Run run(Map<String, String> env, String... args) throws Exception {

@@ -61,8 +61,6 @@ import org.junit.jupiter.api.io.TempDir;
  * signatures} CLI (its own process) reading what was counted.
  */
 class RoundsIT {
-  private static final Path JAR = Path.of("target/vigil.jar");
-  private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration NODE_START = Duration.ofSeconds(60);
 
@@ -518,7 +516,7 @@ class RoundsIT {
 
   @Test
   void theExampleSetUpsPassValidateAndAMissingBackendUrlDoesNot() throws Exception {
-    Path examples = HOME.resolve("profiles/examples");
+    Path examples = VigilProcesses.HOME.resolve("profiles/examples");
     for (String name : List.of("signoz.env", "jaeger-github.env", "local-dev.env")) {
       Map<String, String> env = envFile(examples.resolve(name));
       Run ok = run(env, "validate");
@@ -563,21 +561,7 @@ class RoundsIT {
   // ---- the node and the CLI as processes
 
   private ProcessBuilder vigil(Map<String, String> env, String... args) {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("--enable-native-access=ALL-UNNAMED");
-    command.add("-Dvigil.home=" + HOME);
-    command.add("-jar");
-    command.add(JAR.toString());
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command);
-    pb.environment().put("VIGIL_STATE_DIR", stateDir.toString());
-    pb.environment().put("VIGIL_HEALTH_PORT", "0");
-    pb.environment().put("OTLP_HTTP_PORT", "0");
-    pb.environment().put("OTLP_GRPC_PORT", "0");
-    pb.environment().remove("VIGIL_HTTP_HOST");
-    pb.environment().putAll(env);
-    return pb;
+    return VigilProcesses.vigil(stateDir, env, args);
   }
 
   /** Starts a node and waits until node.json names its OTLP receiver. */

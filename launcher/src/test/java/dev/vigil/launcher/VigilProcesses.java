@@ -1,0 +1,41 @@
+package dev.vigil.launcher;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The built {@code vigil.jar} as a process, as an operator runs it: what every end-to-end test
+ * starts nodes and client commands with.
+ */
+final class VigilProcesses {
+  /** The jar the build made (failsafe runs in the launcher module's directory). */
+  static final Path JAR = Path.of("target/vigil.jar");
+  /** The installation: the checkout, with profiles/. */
+  static final Path HOME = Path.of("..").toAbsolutePath().normalize();
+
+  private VigilProcesses() {}
+
+  /**
+   * {@code vigil args...} with {@code stateDir} as its state directory and every listening port
+   * ephemeral (nodes of different tests run side by side), then {@code env} on top.
+   */
+  static ProcessBuilder vigil(Path stateDir, Map<String, String> env, String... args) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("--enable-native-access=ALL-UNNAMED");
+    command.add("-Dvigil.home=" + HOME);
+    command.add("-jar");
+    command.add(JAR.toString());
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command);
+    pb.environment().put("VIGIL_STATE_DIR", stateDir.toString());
+    pb.environment().put("VIGIL_HEALTH_PORT", "0");
+    pb.environment().put("OTLP_HTTP_PORT", "0");
+    pb.environment().put("OTLP_GRPC_PORT", "0");
+    pb.environment().remove("VIGIL_HTTP_HOST");
+    pb.environment().putAll(env);
+    return pb;
+  }
+}
