@@ -48,6 +48,9 @@ public final class SystemProcessRunner implements ProcessRunner {
     List<String> command = new ArrayList<>();
     if (setsid != null) {
       command.add(setsid);
+      // should setsid ever have to fork (its caller a group leader after all), it waits for the
+      // program and passes its exit status on, rather than exiting 0 with nothing printed
+      command.add("--wait");
     }
     command.addAll(request.command());
     ProcessBuilder pb = new ProcessBuilder(command).directory(request.workingDir().toFile());
