@@ -13,10 +13,8 @@ import dev.vigil.rounds.investigation.StoredDiagnosis;
 import dev.vigil.rounds.investigation.Triage;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -82,23 +80,8 @@ public final class SqliteDiagnosisStore implements AutoCloseable {
    * @throws StoreException if it cannot be opened or migrated
    */
   public static SqliteDiagnosisStore open(Path path, SqliteSignatureStore.Options options) {
-    try {
-      Path parent = path.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-    } catch (java.io.IOException e) {
-      throw new StoreException("cannot create the directory of the signature store " + path, e);
-    }
-    SQLiteConfig config = new SQLiteConfig();
-    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, options.busyTimeout().toMillis()));
-    config.enforceForeignKeys(true);
-    config.setSynchronous(
-        options.synchronous().equals("full")
-            ? SQLiteConfig.SynchronousMode.FULL
-            : SQLiteConfig.SynchronousMode.NORMAL);
-    Connection c = connect(path, config);
+    SQLiteConfig config = SqliteConnections.writable(path, options);
+    Connection c = SqliteConnections.connect(path, config);
     try {
       Migrations.migrate(c, path);
     } catch (SQLException | RuntimeException e) {
@@ -116,13 +99,7 @@ public final class SqliteDiagnosisStore implements AutoCloseable {
    * @throws StoreException if there is none at {@code path} or its schema is not current
    */
   public static SqliteDiagnosisStore openReadOnly(Path path, Duration busyTimeout) {
-    if (!Files.isRegularFile(path)) {
-      throw new StoreException("no signature store at " + path.toAbsolutePath());
-    }
-    SQLiteConfig config = new SQLiteConfig();
-    config.setReadOnly(true);
-    config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
-    Connection c = connect(path, config);
+    Connection c = SqliteConnections.connect(path, SqliteConnections.readOnly(path, busyTimeout));
     try {
       Migrations.requireCurrent(c, path);
     } catch (SQLException | RuntimeException e) {
@@ -134,13 +111,6 @@ public final class SqliteDiagnosisStore implements AutoCloseable {
     return new SqliteDiagnosisStore(path, c, true);
   }
 
-  private static Connection connect(Path path, SQLiteConfig config) {
-    try {
-      return DriverManager.getConnection("jdbc:sqlite:" + path.toAbsolutePath(), config.toProperties());
-    } catch (SQLException e) {
-      throw new StoreException("cannot open the signature store " + path + ": " + e.getMessage(), e);
-    }
-  }
 
   private static void closeQuietly(Connection c, Exception cause) {
     try {

@@ -8,12 +8,10 @@ import dev.vigil.rounds.SignatureStatus;
 import dev.vigil.rounds.SignatureStore;
 import dev.vigil.rounds.StoreException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -194,23 +192,8 @@ public final class SqliteSignatureStore implements SignatureStore {
    *     this version knows
    */
   public static SqliteSignatureStore open(Path path, Options options) {
-    try {
-      Path parent = path.toAbsolutePath().getParent();
-      if (parent != null) {
-        Files.createDirectories(parent);
-      }
-    } catch (java.io.IOException e) {
-      throw new StoreException("cannot create the directory of the signature store " + path, e);
-    }
-    SQLiteConfig config = new SQLiteConfig();
-    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-    config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, options.busyTimeout().toMillis()));
-    config.enforceForeignKeys(true);
-    config.setSynchronous(
-        options.synchronous().equals("full")
-            ? SQLiteConfig.SynchronousMode.FULL
-            : SQLiteConfig.SynchronousMode.NORMAL);
-    Connection c = connect(path, config);
+    SQLiteConfig config = SqliteConnections.writable(path, options);
+    Connection c = SqliteConnections.connect(path, config);
     SqliteSignatureStore store = new SqliteSignatureStore(path, c, false, options.ringSize());
     try {
       Migrations.migrate(c, path);
@@ -219,7 +202,7 @@ public final class SqliteSignatureStore implements SignatureStore {
       // checkpoints itself only if that falls behind by this many pages
       execute(c, "PRAGMA wal_autocheckpoint = " + WRITER_CHECKPOINT_PAGES);
       store.prepareWrites();
-      store.checkpointer = Checkpointer.start(path, connect(path, config));
+      store.checkpointer = Checkpointer.start(path, SqliteConnections.connect(path, config));
       store.writer = Thread.ofPlatform().daemon().name("vigil-store-writer").start(store::writeLoop);
     } catch (SQLException | RuntimeException e) {
       store.close();
@@ -237,13 +220,7 @@ public final class SqliteSignatureStore implements SignatureStore {
    *     version reads (older: start the node, which migrates it; newer: upgrade Vigil)
    */
   public static SqliteSignatureStore openReadOnly(Path path, Duration busyTimeout) {
-    if (!Files.isRegularFile(path)) {
-      throw new StoreException("no signature store at " + path.toAbsolutePath());
-    }
-    SQLiteConfig config = new SQLiteConfig();
-    config.setReadOnly(true);
-    config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, busyTimeout.toMillis()));
-    Connection c = connect(path, config);
+    Connection c = SqliteConnections.connect(path, SqliteConnections.readOnly(path, busyTimeout));
     SqliteSignatureStore store = new SqliteSignatureStore(path, c, true, 1);
     try {
       Migrations.requireCurrent(c, path);
@@ -256,15 +233,6 @@ public final class SqliteSignatureStore implements SignatureStore {
     return store;
   }
 
-  private static Connection connect(Path path, SQLiteConfig config) {
-    try {
-      return DriverManager.getConnection(
-          "jdbc:sqlite:" + path.toAbsolutePath(), config.toProperties());
-    } catch (SQLException e) {
-      throw new StoreException(
-          "cannot open the signature store " + path + ": " + e.getMessage(), e);
-    }
-  }
 
   private void prepareWrites() throws SQLException {
     insertSeen =

@@ -1,0 +1,75 @@
+package dev.vigil.rounds.store;
+
+import dev.vigil.rounds.StoreException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * How every connection to the store file is opened, so the signature store and the diagnosis
+ * store (two connections on one file) agree on journal mode, busy timeout, foreign keys and
+ * durability.
+ */
+final class SqliteConnections {
+  private SqliteConnections() {}
+
+  /**
+   * The settings of a writing connection: WAL, the busy timeout, foreign keys, {@code
+   * synchronous} as configured. Creates the file's directory if needed.
+   *
+   * @throws StoreException if the directory cannot be created
+   */
+  static SQLiteConfig writable(Path path, SqliteSignatureStore.Options options) {
+    try {
+      Path parent = path.toAbsolutePath().getParent();
+      if (parent != null) {
+        Files.createDirectories(parent);
+      }
+    } catch (java.io.IOException e) {
+      throw new StoreException("cannot create the directory of the signature store " + path, e);
+    }
+    SQLiteConfig config = new SQLiteConfig();
+    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    config.setBusyTimeout(millis(options.busyTimeout()));
+    config.enforceForeignKeys(true);
+    config.setSynchronous(
+        options.synchronous().equals("full")
+            ? SQLiteConfig.SynchronousMode.FULL
+            : SQLiteConfig.SynchronousMode.NORMAL);
+    return config;
+  }
+
+  /**
+   * The settings of a reading connection (the CLI, next to a node that may be writing).
+   *
+   * @throws StoreException if there is no store at {@code path}
+   */
+  static SQLiteConfig readOnly(Path path, Duration busyTimeout) {
+    if (!Files.isRegularFile(path)) {
+      throw new StoreException("no signature store at " + path.toAbsolutePath());
+    }
+    SQLiteConfig config = new SQLiteConfig();
+    config.setReadOnly(true);
+    config.setBusyTimeout(millis(busyTimeout));
+    return config;
+  }
+
+  /** A connection to {@code path} with {@code config}. */
+  static Connection connect(Path path, SQLiteConfig config) {
+    try {
+      return DriverManager.getConnection(
+          "jdbc:sqlite:" + path.toAbsolutePath(), config.toProperties());
+    } catch (SQLException e) {
+      throw new StoreException(
+          "cannot open the signature store " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static int millis(Duration d) {
+    return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
+  }
+}
