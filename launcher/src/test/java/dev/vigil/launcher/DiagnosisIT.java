@@ -599,26 +599,15 @@ class DiagnosisIT {
   private final Map<String, String> nodeEnv = new HashMap<>();
 
   private boolean otlpUrlWritten() {
-    try {
-      return JSON.readTree(stateDir.resolve("node.json").toFile()).hasNonNull("otlp_url");
-    } catch (IOException e) {
-      return false; // not there yet, or being written
-    }
+    return VigilProcesses.otlpUrlWritten(stateDir);
   }
 
   private URI otlpUrl() throws IOException {
-    String url = JSON.readTree(stateDir.resolve("node.json").toFile()).path("otlp_url").asText();
-    assertThat(url).startsWith("http://127.0.0.1:");
-    return URI.create(url);
+    return VigilProcesses.otlpUrl(stateDir);
   }
 
   private String log(int start) {
-    try {
-      Path log = work.resolve("node-" + start + ".log");
-      return Files.isRegularFile(log) ? Files.readString(log) : "";
-    } catch (IOException e) {
-      return "(log unreadable: " + e + ")";
-    }
+    return VigilProcesses.logOf(work.resolve("node-" + start + ".log"));
   }
 
   /** A client command against the same state directory, with the node's settings. */

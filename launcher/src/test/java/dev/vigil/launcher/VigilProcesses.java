@@ -1,5 +1,11 @@
 package dev.vigil.launcher;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,5 +43,32 @@ final class VigilProcesses {
     pb.environment().remove("VIGIL_HTTP_HOST");
     pb.environment().putAll(env);
     return pb;
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** Whether the node of {@code stateDir} has published its OTLP receiver's URL in node.json. */
+  static boolean otlpUrlWritten(Path stateDir) {
+    try {
+      return JSON.readTree(stateDir.resolve("node.json").toFile()).hasNonNull("otlp_url");
+    } catch (IOException e) {
+      return false; // not there yet, or being written
+    }
+  }
+
+  /** The OTLP receiver's URL the node of {@code stateDir} published, on loopback. */
+  static URI otlpUrl(Path stateDir) throws IOException {
+    String url = JSON.readTree(stateDir.resolve("node.json").toFile()).path("otlp_url").asText();
+    assertThat(url).startsWith("http://127.0.0.1:");
+    return URI.create(url);
+  }
+
+  /** A node's log file as text, for assertion messages; empty before it exists. */
+  static String logOf(Path log) {
+    try {
+      return Files.isRegularFile(log) ? Files.readString(log) : "";
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
   }
 }
