@@ -141,10 +141,16 @@ class DiagnoseCommandTest {
         "vigil.profile { daemons = [] }\nvigil.daemons.SANDBOX_HEALTH { include \"probes/local.conf\" }\n");
     env.put("VIGIL_HEALTH_PORT", String.valueOf(freePort));
     env.put("VIGIL_STATE_DIR", dir.resolve("state").toString());
+    int otlpPort;
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      otlpPort = s.getLocalPort();
+    }
+    env.put("OTLP_HTTP_PORT", String.valueOf(otlpPort)); // the port probe follows the receiver's port
     Run run = vigil("diagnose", "--json");
     assertThat(run.exit()).as(run.err()).isZero();
     assertThat(run.json().path("probes")).extracting(p -> p.path("id").asText())
         .containsExactly("disk.state-dir", "disk.working-dir", "ports.otlp");
+    assertThat(run.json().path("probes").get(2).path("detail").asText()).isEqualTo("port " + otlpPort + " is free");
     assertThat(run.json().path("probes").get(0).path("status").asText()).isEqualTo("healthy");
   }
 
