@@ -962,7 +962,9 @@ final class Supervisor {
 
   private void watch(Cell c) {
     InstanceContext ctx = c.current;
-    c.healthTimer = scheduler.schedule(c.spec.healthInterval(), ctx);
+    // the first check at once, like a probe with no initial delay: "not checked yet" for a whole
+    // interval after every start would hide a daemon that came up broken
+    c.healthTimer = scheduler.schedule(Duration.ZERO, ctx);
     c.spec
         .watchdogTimeout()
         .ifPresent(timeout -> c.heartbeatTimer = after(timeout, () -> checkHeartbeat(ctx)));

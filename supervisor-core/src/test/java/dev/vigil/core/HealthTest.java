@@ -23,6 +23,17 @@ class HealthTest extends ManagerFixture {
                 .restartPolicy(RestartPolicy.defaults().withJitter(0)));
   }
 
+  private boolean checkedOnce;
+
+  /**
+   * Moves time to the daemon's next health check: the first is due at once when it is RUNNING,
+   * the next ones an interval apart.
+   */
+  private void nextCheck() {
+    time.advance(checkedOnce ? INTERVAL : Duration.ZERO);
+    checkedOnce = true;
+  }
+
   /** Starts the daemon and waits until the watchdog runs, so health timers are set. */
   private void start(String name) throws Exception {
     get(manager.start(t(name)));
@@ -39,7 +50,7 @@ class HealthTest extends ManagerFixture {
     assertThat(manager.info(t("A")).lastHealthCheckDuration()).isEmpty();
 
     s.health = () -> HealthCheckResult.ok("all good");
-    time.advance(INTERVAL);
+    nextCheck(); // due at once, not an interval after the start
     await().until(() -> manager.health(t("A")).message().equals("all good"));
     assertThat(manager.allHealth().get(t("A")).status()).isEqualTo(HealthStatus.HEALTHY);
     assertThat(manager.info(t("A")).lastHealthCheckDuration())
@@ -61,7 +72,7 @@ class HealthTest extends ManagerFixture {
     build();
     start("HUNG");
 
-    time.advance(INTERVAL);
+    nextCheck();
     await().until(() -> s.healthChecks.get() == 1);
     time.advance(TIMEOUT.minusMillis(1));
     settle();
@@ -93,7 +104,7 @@ class HealthTest extends ManagerFixture {
     start("T");
 
     for (int check = 1; check <= 2; check++) {
-      time.advance(INTERVAL);
+      nextCheck();
       int expected = check;
       await().until(() -> s.healthChecks.get() == expected);
     }
@@ -103,7 +114,7 @@ class HealthTest extends ManagerFixture {
         .as("two failures are below the threshold of three")
         .isEqualTo(HealthStatus.UNKNOWN);
 
-    time.advance(INTERVAL);
+    nextCheck();
     awaitState("T", BACKOFF);
     assertThat(manager.info(t("T")).lastError().orElseThrow().message())
         .isEqualTo(
@@ -124,7 +135,7 @@ class HealthTest extends ManagerFixture {
     build();
     start("F");
     for (int check = 1; check <= 6; check++) {
-      time.advance(INTERVAL);
+      nextCheck();
       int expected = check;
       await().until(() -> s.healthChecks.get() == expected);
       settle();
@@ -147,7 +158,7 @@ class HealthTest extends ManagerFixture {
     build();
     start("PROBER");
     for (int check = 1; check <= 4; check++) {
-      time.advance(INTERVAL);
+      nextCheck();
       int expected = check;
       await().until(() -> s.healthChecks.get() == expected);
     }
@@ -158,7 +169,7 @@ class HealthTest extends ManagerFixture {
     assertThat(manager.info(t("PROBER")).restartCount()).isZero();
 
     s.health = () -> HealthCheckResult.ok("all probes healthy");
-    time.advance(INTERVAL);
+    nextCheck();
     await().until(() -> manager.health(t("PROBER")).status() == HealthStatus.HEALTHY);
   }
 
@@ -169,7 +180,7 @@ class HealthTest extends ManagerFixture {
     build();
     start("D");
     for (int check = 1; check <= 5; check++) {
-      time.advance(INTERVAL);
+      nextCheck();
       int expected = check;
       await().until(() -> s.healthChecks.get() == expected);
     }
@@ -185,17 +196,17 @@ class HealthTest extends ManagerFixture {
     s.health = () -> HealthCheckResult.degraded("lagging");
     build();
     start("R");
-    time.advance(INTERVAL);
+    nextCheck();
     await().until(() -> manager.health(t("R")).status() == HealthStatus.DEGRADED);
 
     s.health = HealthCheckResult::ok;
-    time.advance(INTERVAL);
+    nextCheck();
     await().until(() -> s.healthChecks.get() == 2);
     settle();
     settle();
     assertThat(manager.health(t("R")).status()).as("one good check is not enough").isEqualTo(HealthStatus.DEGRADED);
 
-    time.advance(INTERVAL);
+    nextCheck();
     await().until(() -> manager.health(t("R")).status() == HealthStatus.HEALTHY);
   }
 
@@ -244,8 +255,10 @@ class HealthTest extends ManagerFixture {
     assertThat(s.healthChecks.get()).isZero();
 
     get(manager.start(BuiltinDaemons.DAEMON_WATCHDOG));
-    time.advance(INTERVAL);
+    nextCheck(); // at once when the watchdog starts...
     await().until(() -> s.healthChecks.get() == 1);
+    nextCheck(); // ...then one per interval
+    await().until(() -> s.healthChecks.get() == 2);
   }
 
   @Test

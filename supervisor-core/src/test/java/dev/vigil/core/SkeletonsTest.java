@@ -136,6 +136,8 @@ class SkeletonsTest {
             .health(Duration.ofHours(1), Duration.ofSeconds(5)) // no health checks in the way
             .build());
     manager.start(POLLER).get(5, TimeUnit.SECONDS);
+    // the manager's own health checks (the first is due at once) are not what these tests time
+    manager.stop(BuiltinDaemons.DAEMON_WATCHDOG).get(5, TimeUnit.SECONDS);
     assertThat(pollers).hasSize(1);
     return pollers.get(0);
   }
@@ -493,6 +495,8 @@ class SkeletonsTest {
                 })
             .build());
     manager.start(WORKER).get(5, TimeUnit.SECONDS);
+    // no health checks (the first is due at once): the backoff timer must be the next one due
+    manager.stop(BuiltinDaemons.DAEMON_WATCHDOG).get(5, TimeUnit.SECONDS);
 
     loops.get(0).go.countDown();
     awaitState(WORKER, DaemonState.BACKOFF);
@@ -549,6 +553,8 @@ class SkeletonsTest {
   void loopDaemonReturningNormallyUnderPermanentIsRestarted() throws Exception {
     manager(loopSpec((self, ctx) -> self.go.await()).build());
     manager.start(WORKER).get(5, TimeUnit.SECONDS);
+    // no health checks (the first is due at once): the backoff timer must be the next one due
+    manager.stop(BuiltinDaemons.DAEMON_WATCHDOG).get(5, TimeUnit.SECONDS);
 
     loops.get(0).go.countDown();
     awaitState(WORKER, DaemonState.BACKOFF);

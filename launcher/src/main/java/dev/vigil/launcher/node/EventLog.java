@@ -33,11 +33,11 @@ final class EventLog implements LifecycleListener {
             log.info("{} stopped{}", name, s.abandoned() ? " (abandoned after its stop timeout)" : "");
         case LifecycleEvent.HealthChanged h ->
             log.info(
-                "{} health {} -> {}: {}",
+                "{} health {} -> {}{}",
                 name,
                 h.previous().status().wireName(),
                 h.current().status().wireName(),
-                h.current().message());
+                h.current().message().isEmpty() ? "" : ": " + h.current().message());
       }
     } finally {
       MDC.remove("daemon");
