@@ -241,7 +241,7 @@ final class ProbeConfig {
       case "tcp" -> new Check.Tcp(c.hasPath("host") ? string(c, "host", "", where) : "127.0.0.1", port(c, where));
       case "port-free" -> new Check.PortFree(
           c.hasPath("host") ? Optional.of(string(c, "host", "", where)) : Optional.empty(),
-          port(c, where),
+          portOrAny(c, where),
           bool(c, "expect-free", true, where),
           c.hasPath("or-served-at") ? url(c, "or-served-at", where, Set.of("http", "https")) : Optional.empty());
       case "disk" -> disk(c, where);
@@ -590,6 +590,18 @@ final class ProbeConfig {
       return 1;
     }
     return integer(c, "port", 1, 1, 65_535, where);
+  }
+
+  /** A port, or 0 for a port the service lets the system pick (a setting copied from it). */
+  private int portOrAny(Config c, String where) {
+    try {
+      if (c.hasPath("port") && c.getInt("port") == 0) {
+        return 0;
+      }
+    } catch (com.typesafe.config.ConfigException e) {
+      // not a number: port() reports it
+    }
+    return port(c, where);
   }
 
   private double fraction(Config c, String key, double fallback, String where) {

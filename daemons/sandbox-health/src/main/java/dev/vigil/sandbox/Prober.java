@@ -328,6 +328,10 @@ final class Prober {
   }
 
   private Outcome portFree(Check.PortFree c, Duration timeout) throws InterruptedException {
+    if (c.port() == 0) {
+      // the service binds whatever port is free, so none can be in its way
+      return Outcome.healthy("port 0: the system picks a free port at bind time, nothing to check");
+    }
     boolean held;
     String where = c.host().map(h -> h + ":").orElse("") + c.port();
     try (ServerSocket socket = new ServerSocket()) {

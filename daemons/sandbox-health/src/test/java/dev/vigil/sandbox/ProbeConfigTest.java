@@ -116,6 +116,24 @@ class ProbeConfigTest {
   }
 
   @Test
+  void thePortProbeOfAReceiverThatPicksAFreePortIsHealthyWithNothingToCheck() throws Exception {
+    Path profiles = Files.createDirectories(dir.resolve("profiles/probes"));
+    Files.copy(Path.of("../../profiles/probes/local.conf"), profiles.resolve("local.conf"));
+    Files.writeString(dir.resolve("profiles/standalone.conf"),
+        "vigil.daemons.SANDBOX_HEALTH { include \"probes/local.conf\" }\n");
+    Config config = ConfigFactory.parseMap(Map.of("vigil.state-dir", ".vigil",
+            "vigil.daemons.OTLP_RECEIVER.http-port", "0")) // OTLP_HTTP_PORT=0: a string, as variables are
+        .withFallback(ConfigFactory.parseFile(dir.resolve("profiles/standalone.conf").toFile()))
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve();
+    Diagnosis d = SandboxHealthModule.create(config, Map.of(), dir).diagnose(Optional.empty());
+    assertThat(d.probes()).filteredOn(p -> p.id().equals("ports.otlp")).singleElement().satisfies(p -> {
+      assertThat(p.status()).isEqualTo(HealthStatus.HEALTHY);
+      assertThat(p.detail()).startsWith("port 0: the system picks a free port");
+    });
+  }
+
+  @Test
   void theShippedLocalProbesAreIncludedByAProfileAndComeUpHealthyHere() throws Exception {
     // as the standalone profile includes them: relative to the profile file
     Path profiles = Files.createDirectories(dir.resolve("profiles/probes"));
