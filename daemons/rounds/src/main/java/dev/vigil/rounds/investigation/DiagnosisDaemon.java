@@ -16,7 +16,7 @@ import java.util.Optional;
 
 /**
  * The {@code DIAGNOSIS} daemon: sweeps every {@link InvestigationSettings#interval} ({@link
- * Investigator#cycle}: due signatures, stranded leases, retries, queued notifications) and
+ * Investigator#cycle}: due signatures, stranded leases, retries, recurrences, queued notifications) and
  * investigates a signature at once when the pipeline announces it reached the threshold ({@link
  * SignatureEvent.ThresholdReached}); a regression ({@link SignatureEvent.Regressed}) is notified
  * (a GitHub issue reopened). It opens its own connection to the store when it starts
@@ -64,8 +64,9 @@ public final class DiagnosisDaemon extends PollingDaemon {
   @Override
   protected void poll(DaemonContext ctx) throws Exception {
     Investigator.Report report = running.investigator().cycle();
-    if (report.started() > 0) {
-      ctx.logger().info("sweep: {} investigation(s), {} diagnosed", report.started(), report.diagnosed());
+    if (report.started() > 0 || report.recurrences() > 0) {
+      ctx.logger().info("sweep: {} investigation(s), {} diagnosed, {} recurrence(s) notified",
+          report.started(), report.diagnosed(), report.recurrences());
     }
   }
 

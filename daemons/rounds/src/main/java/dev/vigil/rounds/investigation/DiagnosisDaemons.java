@@ -8,12 +8,12 @@ import dev.vigil.rounds.SignatureStore;
 import dev.vigil.rounds.diagnosis.DiagnosisBackend;
 import dev.vigil.rounds.diagnosis.DiagnosisFactory;
 import dev.vigil.rounds.diagnosis.InMemoryBudgetGate;
-import dev.vigil.rounds.notify.InMemoryNotificationQueue;
 import dev.vigil.rounds.notify.NotificationDispatcher;
 import dev.vigil.rounds.notify.Notifications;
 import dev.vigil.rounds.otlp.RecentTelemetry;
 import dev.vigil.rounds.store.SqliteBudgetGate;
 import dev.vigil.rounds.store.SqliteDiagnosisStore;
+import dev.vigil.rounds.store.SqliteNotificationQueue;
 import dev.vigil.rounds.store.SqliteSignatureStore;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import java.io.PrintStream;
@@ -74,12 +74,11 @@ public final class DiagnosisDaemons {
       }
     }
     Path codebase = DiagnosisFactory.codebasePath(config, workingDir);
-    NotificationDispatcher dispatcher =
-        Notifications.create(config, stateDir, workingDir, new InMemoryNotificationQueue(), stdout, clock);
+    Notifications notifications = Notifications.from(config, stateDir, workingDir, clock);
     return new DiagnosisDaemons(new Parts(
-        config, settings, budget, dbPath, storeOptions, signatures, stateDir, workingDir,
+        config, settings, budget, dbPath, storeOptions, signatures, workingDir,
         new ContextBuilder(recent, codebase, settings.samples(), settings.similar()),
-        dispatcher, clock, new InvestigationMetrics()));
+        notifications, stdout, clock, new InvestigationMetrics()));
   }
 
   /** The validated settings. */
@@ -105,17 +104,16 @@ public final class DiagnosisDaemons {
 
   /**
    * Runs {@code work} with an investigator of its own on stores of its own (the CLI, next to a
-   * running node): the same triage, leases and budget ledger as the daemon's. Its stdout
-   * notifications go to {@code notifyTo} (the CLI's stderr, so that stdout carries only its
-   * output).
+   * running node): the same triage, leases, budget ledger, notification queue and cooldowns as
+   * the daemon's, so a notification it fails to deliver (a GitHub close refused) is retried by
+   * the node's next sweep. Its stdout notifications go to {@code notifyTo} (the CLI's stderr, so
+   * that stdout carries only its output).
    *
    * @throws dev.vigil.rounds.StoreException if the store cannot be opened
    */
   public <T> T oneShot(PrintStream notifyTo, OneShot<T> work) throws InterruptedException {
-    NotificationDispatcher dispatcher = Notifications.create(
-        parts.config(), parts.stateDir(), parts.workingDir(), new InMemoryNotificationQueue(), notifyTo, parts.clock());
     Parts own = new Parts(parts.config(), parts.settings(), parts.budget(), parts.dbPath(), parts.storeOptions(),
-        parts.signatures(), parts.stateDir(), parts.workingDir(), parts.contexts(), dispatcher, parts.clock(),
+        parts.signatures(), parts.workingDir(), parts.contexts(), parts.notifications(), notifyTo, parts.clock(),
         new InvestigationMetrics());
     try (SqliteSignatureStore signatures = SqliteSignatureStore.open(parts.dbPath(), parts.storeOptions())) {
       Running r = own.open(() -> signatures, "cli");
@@ -148,7 +146,7 @@ public final class DiagnosisDaemons {
   record Parts(
       Config config, InvestigationSettings settings, DiagnosisFactory.BudgetSettings budget,
       Path dbPath, SqliteSignatureStore.Options storeOptions, Supplier<SignatureStore> signatures,
-      Path stateDir, Path workingDir, ContextBuilder contexts, NotificationDispatcher dispatcher, Clock clock,
+      Path workingDir, ContextBuilder contexts, Notifications notifications, PrintStream stdout, Clock clock,
       InvestigationMetrics metrics) {
 
     Running open() {
@@ -157,24 +155,32 @@ public final class DiagnosisDaemons {
 
     Running open(Supplier<SignatureStore> signatureStore, String who) {
       SqliteDiagnosisStore store = SqliteDiagnosisStore.open(dbPath, storeOptions);
+      SqliteNotificationQueue queue = null;
       try {
+        queue = SqliteNotificationQueue.open(dbPath, storeOptions);
         String owner = who + "-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        NotificationDispatcher dispatcher = notifications.dispatcher(queue, stdout, owner);
         SqliteBudgetGate gate = new SqliteBudgetGate(
             () -> store, budget.dailyLimitUsd(), budget.zone(), clock, settings.lease(), owner);
         DiagnosisBackend backend = DiagnosisFactory.create(config, workingDir, gate, clock);
         Investigator inv = new Investigator(signatureStore, () -> store, backend, gate, budget.perCallUsd(),
             dispatcher, contexts, settings, clock, owner, metrics);
         metrics.readFrom(gate::snapshot, store::needsHumanCount);
-        return new Running(store, inv, gate, budget.perCallUsd());
+        return new Running(store, queue, inv, gate, budget.perCallUsd());
       } catch (RuntimeException e) {
+        if (queue != null) {
+          queue.close();
+        }
         store.close();
         throw e;
       }
     }
   }
 
-  /** An open store and the investigator on it. */
-  record Running(SqliteDiagnosisStore store, Investigator investigator, SqliteBudgetGate gate, BigDecimal perCallUsd) {
+  /** An open store, its notification queue and the investigator on them. */
+  record Running(
+      SqliteDiagnosisStore store, SqliteNotificationQueue queue, Investigator investigator,
+      SqliteBudgetGate gate, BigDecimal perCallUsd) {
     String resetText(Instant resetsAt) {
       return gate.until(resetsAt);
     }
@@ -183,7 +189,11 @@ public final class DiagnosisDaemons {
       try {
         investigator.shutdown();
       } finally {
-        store.close();
+        try {
+          queue.close();
+        } finally {
+          store.close();
+        }
       }
     }
   }

@@ -66,8 +66,12 @@ public final class Investigator {
    * @param started investigations it leased and ran
    * @param diagnosed of which stored a diagnosis
    * @param notificationsRetried queued notifications delivered by its retry pass
+   * @param recurrences recurrence notifications it submitted (and the cooldown let through)
    */
-  public record Report(int started, int diagnosed, int notificationsRetried) {}
+  public record Report(int started, int diagnosed, int notificationsRetried, int recurrences) {}
+
+  /** Recurrences submitted per sweep at most; the rest (the most recently told) wait a sweep. */
+  static final int RECURRENCES_PER_SWEEP = 100;
 
   private final Supplier<SignatureStore> signatures;
   private final Supplier<SqliteDiagnosisStore> store;
@@ -142,7 +146,8 @@ public final class Investigator {
   /**
    * One sweep: expires stale budget reservations, leases the due signatures (at most {@link
    * InvestigationSettings#maxPerCycle}, waiting for a free worker for each), runs them and waits
-   * for them, then retries the queued notifications.
+   * for them, then tells about diagnosed signatures that keep occurring ({@link #notifyRecurrences})
+   * and retries the queued notifications.
    */
   public Report cycle() throws InterruptedException {
     Instant now = clock.instant();
@@ -185,13 +190,45 @@ public final class Investigator {
         log.error("an investigation crashed", e.getCause());
       }
     }
+    int recurrences = notifyRecurrences();
     int retried = 0;
     try {
       retried = dispatcher.retryDue();
     } catch (RuntimeException e) {
       log.warn("retrying queued notifications failed: {}", e.toString());
     }
-    return new Report(running.size(), diagnosed, retried);
+    return new Report(running.size(), diagnosed, retried, recurrences);
+  }
+
+  /**
+   * The recurrence rule: a signature whose diagnosis (or last recurrence) was told, that is
+   * {@code diagnosed} now (not under investigation, muted or resolved) and whose occurrence count
+   * grew since it was last told, is told again with its new facts ({@link
+   * Notification.Recurred}) once that alert's cooldown is over: at most one recurrence per
+   * signature per cooldown, shared by every dispatcher on the store. A diagnosis that was never
+   * told (its confidence filtered) has no recurrences either.
+   *
+   * @return how many recurrences went out (or were queued)
+   */
+  int notifyRecurrences() {
+    int sent = 0;
+    try {
+      for (var r : dispatcher.recurrencesDue(RECURRENCES_PER_SWEEP)) {
+        Optional<Signature> sig = signatures.get().get(r.signatureId());
+        if (sig.isEmpty() || sig.get().status() != dev.vigil.rounds.SignatureStatus.DIAGNOSED) {
+          continue; // changed since the query
+        }
+        Notification.Recurred n = new Notification.Recurred(ContextBuilder.facts(sig.get()), r.notifiedCount());
+        if (dispatcher.submit(n) == NotificationDispatcher.Outcome.SENT) {
+          sent++;
+          log.info("signature {} recurred: {} occurrences, {} since the last notice",
+              r.signatureId(), n.signature().occurrenceCount(), n.newOccurrences());
+        }
+      }
+    } catch (RuntimeException e) {
+      log.warn("recurrence notifications failed: {}", e.toString());
+    }
+    return sent;
   }
 
   /**

@@ -35,6 +35,21 @@ final class DiagnosisText {
         + TIME.format(s.lastSeen()) + ")";
   }
 
+  /** "42 occurrences, 25 since the last notice (first ..., last ...)". */
+  static String recurrence(Notification.Recurred r) {
+    SignatureFacts s = r.signature();
+    return s.occurrenceCount() + " occurrences, " + r.newOccurrences() + " since the last notice"
+        + " (first " + TIME.format(s.firstSeen()) + ", last " + TIME.format(s.lastSeen()) + ")";
+  }
+
+  static String recurrenceMarkdown(Notification.Recurred r) {
+    SignatureFacts s = r.signature();
+    return "Seen again: **" + s.occurrenceCount() + "** occurrences in all, " + r.newOccurrences()
+        + " since the last notice (" + r.notifiedCount() + ").\n\n"
+        + "- **First seen:** " + TIME.format(s.firstSeen()) + "\n"
+        + "- **Last seen:** " + TIME.format(s.lastSeen());
+  }
+
   static String markdown(SignatureFacts s, Diagnosis d) {
     StringBuilder b = new StringBuilder();
     b.append("# ").append(s.headline().replace('\n', ' ')).append("\n\n");

@@ -23,7 +23,8 @@ import java.util.Optional;
 
 /**
  * One GitHub issue per signature, found again by a fingerprint label ({@code vigil-fp-<16 hex>}):
- * a diagnosis opens it (or comments on it, reopening it if it was closed), a recurrence comments,
+ * a diagnosis opens it (or comments on it, reopening it if it was closed), a recurrence comments
+ * (with the new count, how many since the last notice, first and last seen; without reopening),
  * a resolution closes it ({@code completed}), a regression reopens it.
  *
  * <p>The issue is looked up with the list endpoint filtered by label (search lags behind writes,
@@ -114,8 +115,12 @@ public final class GithubIssueNotifier implements Notifier {
         }
       }
       case Notification.Recurred r -> {
-        if (issue.isPresent() && issue.get().open()) {
-          comment(issue.get(), "Seen again: " + DiagnosisText.occurrences(s) + ".");
+        // no issue: the diagnosis never reached GitHub (parked), so there is nothing to add to
+        if (issue.isPresent()) {
+          comment(issue.get(), DiagnosisText.recurrenceMarkdown(r)
+              + (issue.get().open() ? "" : "\n\nThis issue is closed but the signature is not"
+                  + " resolved in Vigil, so it is still reported; `vigil signatures resolve "
+                  + s.id() + "` stops these comments until the error regresses."));
         }
       }
       case Notification.Resolved r -> {

@@ -19,7 +19,8 @@ import java.util.TreeMap;
 
 /**
  * Writes one Markdown file per diagnosis under {@code <dir>/YYYY-MM-DD/} (UTC days) and keeps an
- * index of the open signatures ({@code index.md}, with its data in {@code index.json}). Every file
+ * index of the open signatures ({@code index.md}, with its data in {@code index.json}; a
+ * recurrence updates its row's count and last occurrence, a resolution removes it). Every file
  * is written to a temporary file in the same directory and renamed over the old one, so a reader
  * (or a crash) never sees half a file.
  */
@@ -77,11 +78,11 @@ public final class MarkdownNotifier implements Notifier {
           index.put(s.id(), entry(s, old != null && old.status().equals("regressed") ? "regressed" : "diagnosed",
               d.diagnosis().confidence().wireName(), DAY.format(now) + "/" + file));
         }
-        case Notification.Recurred r -> {
-          if (old != null) {
-            index.put(s.id(), entry(s, old.status(), old.confidence(), old.report()));
-          }
-        }
+        // the index row carries the new count and last occurrence; no new report file
+        case Notification.Recurred r ->
+            index.put(s.id(), old == null
+                ? entry(s, "diagnosed", "", "")
+                : entry(s, old.status(), old.confidence(), old.report()));
         case Notification.Resolved r -> index.remove(s.id());
         case Notification.Regressed r ->
             index.put(s.id(), entry(s, "regressed",

@@ -10,7 +10,7 @@ public sealed interface Notification {
   /** The signature it is about. */
   SignatureFacts signature();
 
-  /** A short name for logs and the retry queue. */
+  /** A short name for logs and the retry queue: diagnosed, recurred, resolved, regressed. */
   String kind();
 
   /** A signature was diagnosed (or re-diagnosed). */
@@ -27,11 +27,22 @@ public sealed interface Notification {
     }
   }
 
-  /** A diagnosed signature keeps occurring (its facts carry the new count). */
-  record Recurred(SignatureFacts signature) implements Notification {
+  /**
+   * A diagnosed signature keeps occurring: its facts carry the new count, {@code notifiedCount}
+   * the count people were last told (at the diagnosis or the previous recurrence).
+   */
+  record Recurred(SignatureFacts signature, long notifiedCount) implements Notification {
     /** Checks the parts. */
     public Recurred {
       Objects.requireNonNull(signature, "signature");
+      if (notifiedCount < 0) {
+        throw new IllegalArgumentException("notifiedCount must not be negative: " + notifiedCount);
+      }
+    }
+
+    /** Occurrences since people were last told. */
+    public long newOccurrences() {
+      return Math.max(0, signature.occurrenceCount() - notifiedCount);
     }
 
     @Override

@@ -2,33 +2,38 @@ package dev.vigil.rounds.notify;
 
 import java.time.Clock;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Sends each notification to every configured notifier, applying the policy (which confidences
- * notify, the per-signature cooldown), and keeps what failed in the {@link NotificationQueue}
- * until {@link #retryDue()} delivers it: a failed notification is retried with exponential
- * backoff (later when a server asks for it) and never lost; a permanent failure or one past the
- * attempt limit is parked in the queue for an operator.
+ * notify, the per-signature cooldown), through the durable {@link NotificationQueue}: each
+ * notification is written to the queue before its first attempt and removed once delivered, and
+ * what failed is retried by {@link #retryDue()} with exponential backoff (later when a server asks
+ * for it), never lost; a permanent failure or one past the attempt limit is parked in the queue
+ * for an operator.
  *
- * <p>Per notifier and signature, notifications are delivered in order: while one waits in the
- * queue, later ones for the same notifier and signature queue behind it (a GitHub issue must be
- * created before it can be closed); a parked entry holds nothing back. Thread-safe: one
- * submission or retry pass runs at a time, blocking on the notifiers' I/O.
+ * <p>Several dispatchers may share one queue (the node's daemon, a CLI one-shot, other nodes):
+ * the cooldown is checked and recorded in the queue, in the same step that adds the entries, so
+ * a restart or a CLI run does not alert again inside it; an entry is sent only by the dispatcher
+ * that claimed it. Per notifier and signature, notifications are delivered in order whichever
+ * dispatcher took them: while one waits in the queue (or is being sent by another dispatcher),
+ * later ones for the same notifier and signature wait behind it (a GitHub issue must be created
+ * before it can be closed); a parked entry holds nothing back. A dispatcher retries only the
+ * entries of the notifiers it has (a CLI without {@code GITHUB_TOKEN} leaves GitHub's to the
+ * node). Thread-safe: one submission or retry pass runs at a time, blocking on the notifiers' I/O
+ * and the store.
  */
 public final class NotificationDispatcher {
   private static final Logger log = LoggerFactory.getLogger(NotificationDispatcher.class);
 
   /** What became of one submitted notification. */
   public enum Outcome {
-    /** Delivered to every notifier (or queued for those that failed). */
+    /** Delivered to every notifier (or queued for those that failed or must wait). */
     SENT,
     /** Held back by the cooldown. */
     COOLDOWN,
@@ -40,15 +45,25 @@ public final class NotificationDispatcher {
   private final NotificationPolicy policy;
   private final NotificationQueue queue;
   private final Clock clock;
-  private final Map<Long, Instant> lastAlert = new HashMap<>();
+  private final String claimer;
 
-  /** A dispatcher over the given notifiers. */
+  /**
+   * A dispatcher over the given notifiers.
+   *
+   * @param claimer who this dispatcher claims queue entries as: unique among the dispatchers
+   *     sharing the queue (e.g. {@code node-<pid>-<random>})
+   */
   public NotificationDispatcher(
-      List<Notifier> notifiers, NotificationPolicy policy, NotificationQueue queue, Clock clock) {
+      List<Notifier> notifiers, NotificationPolicy policy, NotificationQueue queue, Clock clock,
+      String claimer) {
     this.notifiers = List.copyOf(notifiers);
     this.policy = Objects.requireNonNull(policy, "policy");
     this.queue = Objects.requireNonNull(queue, "queue");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.claimer = Objects.requireNonNull(claimer, "claimer");
+    if (notifierNames().size() != Set.copyOf(notifierNames()).size()) {
+      throw new IllegalArgumentException("two notifiers share a name: " + notifierNames());
+    }
   }
 
   /** The notifiers' names, in order. */
@@ -56,7 +71,22 @@ public final class NotificationDispatcher {
     return notifiers.stream().map(Notifier::name).toList();
   }
 
-  /** Applies the policy and sends the notification to every notifier now (or queues it). */
+  /** Who this dispatcher claims queue entries as. */
+  public String claimer() {
+    return claimer;
+  }
+
+  /** The policy it applies. */
+  public NotificationPolicy policy() {
+    return policy;
+  }
+
+  /**
+   * Applies the policy, queues the notification for every notifier and sends it now to each
+   * whose earlier notifications about the signature are all out (the rest wait for a retry pass).
+   *
+   * @throws dev.vigil.rounds.StoreException if the queue cannot be written (nothing was sent)
+   */
   public synchronized Outcome submit(Notification n) {
     Instant now = clock.instant();
     if (n instanceof Notification.Diagnosed d
@@ -64,70 +94,75 @@ public final class NotificationDispatcher {
       return Outcome.FILTERED;
     }
     boolean alert = n instanceof Notification.Diagnosed || n instanceof Notification.Recurred;
-    Instant last = lastAlert.get(n.signature().id());
-    if (alert && last != null && now.isBefore(last.plus(policy.cooldown()))) {
+    NotificationQueue.Offer offer = queue.offer(
+        n, notifierNames(), alert ? policy.cooldown() : null, claimer, now, claimUntil(now));
+    if (offer.cooldown()) {
       return Outcome.COOLDOWN;
     }
-    lastAlert.put(n.signature().id(), now);
-    for (Notifier notifier : notifiers) {
-      if (waiting(notifier.name(), n.signature().id())) {
-        queue.add(notifier.name(), n, now, "queued behind an earlier notification");
-        continue;
-      }
-      try {
-        notifier.send(n);
-      } catch (NotificationException e) {
-        NotificationQueue.Pending p = queue.add(notifier.name(), n, now, e.getMessage());
-        failed(p, e, now);
-      } catch (RuntimeException e) {
-        NotificationQueue.Pending p = queue.add(notifier.name(), n, now, String.valueOf(e));
-        failed(p, NotificationException.transientFailure(String.valueOf(e), e), now);
+    for (NotificationQueue.Pending p : offer.entries()) {
+      if (p.claimedBy(claimer)) {
+        deliver(p, byName(p.notifier()), now);
       }
     }
     return Outcome.SENT;
   }
 
   /**
-   * Retries every queued notification that is due, in order; stops for a notifier and signature
-   * at its first failure. Returns how many were delivered.
+   * Delivers every queued entry that is due, in order, claiming each first; a notifier and
+   * signature stop at their first failure. Returns how many were delivered.
    */
   public synchronized int retryDue() {
     Instant now = clock.instant();
-    Set<String> blocked = new HashSet<>();
     int delivered = 0;
-    for (NotificationQueue.Pending p : queue.all()) {
-      String key = p.notifier() + "/" + p.notification().signature().id();
-      if (p.parked() || blocked.contains(key)) {
-        continue; // a parked entry was given up on: it does not hold back later ones
-      }
-      if (p.dueAt().isAfter(now)) {
-        blocked.add(key);
-        continue;
-      }
-      Notifier notifier = byName(p.notifier());
-      if (notifier == null) {
-        queue.update(withError(p, "no notifier named " + p.notifier() + " is configured", true, now));
-        blocked.add(key);
-        continue;
-      }
-      try {
-        notifier.send(p.notification());
-        queue.remove(p.id());
+    long after = 0;
+    // ids only grow: an entry unblocked by one delivered in this pass has a higher id, and one
+    // that failed in this pass is not picked again (so a zero backoff cannot loop)
+    Optional<NotificationQueue.Pending> next;
+    while ((next = queue.claimNext(notifierNames(), claimer, after, now, claimUntil(now)))
+        .isPresent()) {
+      NotificationQueue.Pending p = next.get();
+      after = p.id();
+      if (deliver(p, byName(p.notifier()), now)) {
         delivered++;
-      } catch (NotificationException e) {
-        failed(p, e, now);
-        blocked.add(key);
-      } catch (RuntimeException e) {
-        failed(p, NotificationException.transientFailure(String.valueOf(e), e), now);
-        blocked.add(key);
       }
     }
     return delivered;
   }
 
+  /**
+   * Signatures to tell about again now: diagnosed, their count grown since their last alert, and
+   * that alert's cooldown over. At most {@code limit}, the longest waiting first.
+   */
+  public List<NotificationQueue.Recurrence> recurrencesDue(int limit) {
+    return queue.recurrences(clock.instant().minus(policy.cooldown()), limit);
+  }
+
   /** The queue's entries, parked ones included. */
   public List<NotificationQueue.Pending> pending() {
     return queue.all();
+  }
+
+  private Instant claimUntil(Instant now) {
+    return now.plus(policy.claimTimeout());
+  }
+
+  /** Sends a claimed entry and records the outcome; true if delivered. */
+  private boolean deliver(NotificationQueue.Pending p, Notifier notifier, Instant now) {
+    try {
+      notifier.send(p.notification());
+    } catch (NotificationException e) {
+      failed(p, e, now);
+      return false;
+    } catch (RuntimeException e) {
+      failed(p, NotificationException.transientFailure(String.valueOf(e), e), now);
+      return false;
+    }
+    if (!queue.delivered(p.id(), claimer)) {
+      log.warn("notification {} of signature {} to {} was delivered after its claim ran out;"
+              + " another dispatcher may deliver it again", p.notification().kind(),
+          p.notification().signature().id(), p.notifier());
+    }
+    return true;
   }
 
   private void failed(NotificationQueue.Pending p, NotificationException e, Instant now) {
@@ -137,9 +172,10 @@ public final class NotificationDispatcher {
     if (e.retryAt().isPresent() && e.retryAt().get().isAfter(due)) {
       due = e.retryAt().get();
     }
-    queue.update(new NotificationQueue.Pending(
-        p.id(), p.notifier(), p.notification(), attempts, due, e.getMessage(), park));
-    if (park) {
+    if (!queue.failed(p.id(), claimer, attempts, due, e.getMessage(), park)) {
+      log.warn("notification {} of signature {} to {} failed after its claim ran out: {}",
+          p.notification().kind(), p.notification().signature().id(), p.notifier(), e.getMessage());
+    } else if (park) {
       log.error("notification {} of signature {} to {} parked after {} attempt(s): {}",
           p.notification().kind(), p.notification().signature().id(), p.notifier(), attempts,
           e.getMessage());
@@ -150,19 +186,9 @@ public final class NotificationDispatcher {
     }
   }
 
-  private static NotificationQueue.Pending withError(
-      NotificationQueue.Pending p, String error, boolean park, Instant now) {
-    return new NotificationQueue.Pending(
-        p.id(), p.notifier(), p.notification(), p.attempts() + 1, now, error, park);
-  }
-
-  private boolean waiting(String notifier, long signatureId) {
-    return queue.all().stream()
-        .anyMatch(p -> !p.parked() && p.notifier().equals(notifier)
-            && p.notification().signature().id() == signatureId);
-  }
-
   private Notifier byName(String name) {
-    return notifiers.stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
+    return notifiers.stream().filter(n -> n.name().equals(name)).findFirst()
+        .orElseThrow(() -> new IllegalStateException("claimed an entry for notifier " + name
+            + ", which this dispatcher does not have"));
   }
 }

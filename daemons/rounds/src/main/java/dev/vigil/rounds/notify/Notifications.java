@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Builds the {@link NotificationDispatcher} from {@code vigil.rounds.notification}, validating
- * every value (a {@link com.typesafe.config.ConfigException} names the key, the value and why).
- * Nothing is sent or written here.
+ * The notification settings of {@code vigil.rounds.notification}, validated (a {@link
+ * com.typesafe.config.ConfigException} names the key, the value and why), and the dispatchers
+ * built of them. Nothing is sent or written until a dispatcher is used.
  */
 public final class Notifications {
 
@@ -24,34 +24,51 @@ public final class Notifications {
   public static final Set<String> BACKENDS = Set.of("stdout", "markdown", "github_issue");
 
   private static final String N = "vigil.rounds.notification.";
+  // a GitHub delivery makes at most three requests (find, reopen or close, comment)
+  private static final int GITHUB_REQUESTS_PER_DELIVERY = 3;
 
-  private Notifications() {}
+  private final List<String> names;
+  private final Path outputDir;
+  private final GithubIssueNotifier.Settings github;
+  private final NotificationPolicy policy;
+  private final Clock clock;
+  private final HttpClient http;
+
+  private Notifications(
+      List<String> names, Path outputDir, GithubIssueNotifier.Settings github,
+      NotificationPolicy policy, Clock clock, HttpClient http) {
+    this.names = List.copyOf(names);
+    this.outputDir = outputDir;
+    this.github = github;
+    this.policy = policy;
+    this.clock = clock;
+    this.http = http;
+  }
 
   /**
-   * The dispatcher over the configured notifiers.
+   * Validates the settings.
    *
    * @param stateDir the node's state directory (the default markdown directory is under it)
    * @param workingDir what a relative output directory resolves against
-   * @param queue where undelivered notifications wait (in memory until the store persists them)
-   * @param stdout where the stdout notifier prints
+   * @throws com.typesafe.config.ConfigException naming every bad key
    */
-  public static NotificationDispatcher create(
-      com.typesafe.config.Config config, Path stateDir, Path workingDir, NotificationQueue queue,
-      PrintStream stdout, Clock clock) {
-    return create(config, stateDir, workingDir, queue, stdout, clock, HttpClient.newHttpClient());
+  public static Notifications from(
+      com.typesafe.config.Config config, Path stateDir, Path workingDir, Clock clock) {
+    return from(config, stateDir, workingDir, clock, HttpClient.newHttpClient());
   }
 
-  static NotificationDispatcher create(
-      com.typesafe.config.Config config, Path stateDir, Path workingDir, NotificationQueue queue,
-      PrintStream stdout, Clock clock, HttpClient http) {
+  static Notifications from(
+      com.typesafe.config.Config config, Path stateDir, Path workingDir, Clock clock,
+      HttpClient http) {
     ConfigChecks c = new ConfigChecks(config);
     List<String> names = c.list(N + "backends");
-    List<Notifier> notifiers = new ArrayList<>();
+    Path outputDir = null;
+    GithubIssueNotifier.Settings github = null;
     for (String name : names) {
       switch (name) {
-        case "stdout" -> notifiers.add(new StdoutNotifier(stdout));
-        case "markdown" -> notifiers.add(new MarkdownNotifier(outputDir(c, stateDir, workingDir), clock));
-        case "github_issue" -> notifiers.add(new GithubIssueNotifier(github(c), http, clock));
+        case "stdout" -> { }
+        case "markdown" -> outputDir = outputDir(c, stateDir, workingDir);
+        case "github_issue" -> github = github(c);
         default -> c.problem(N + "backends",
             "\"" + name + "\" is not a notifier (known: markdown, stdout, github_issue)");
       }
@@ -72,14 +89,47 @@ public final class Notifications {
     if (max * 60 < base) {
       c.problem(N + "retry-max-minutes", "must not be shorter than retry-base-seconds");
     }
+    int claim = c.integer(N + "claim-minutes", 1, 1440);
+    if (github != null && claim * 60L <= GITHUB_REQUESTS_PER_DELIVERY * github.timeout().toSeconds()) {
+      c.problem(N + "claim-minutes", "must be longer than " + GITHUB_REQUESTS_PER_DELIVERY
+          + " times github.timeout-seconds (" + github.timeout().toSeconds() + " s): a GitHub"
+          + " delivery makes up to " + GITHUB_REQUESTS_PER_DELIVERY + " requests, and a claim"
+          + " that runs out mid-delivery lets another dispatcher send it again");
+    }
     NotificationPolicy policy = new NotificationPolicy(
         Duration.ofMinutes(c.integer(N + "cooldown-minutes", 0, 525_600)),
         confidences,
         Duration.ofSeconds(base),
         Duration.ofMinutes(Math.max(max, (base + 59) / 60)),
-        c.integer(N + "max-attempts", 1, 1000));
+        c.integer(N + "max-attempts", 1, 1000),
+        Duration.ofMinutes(claim));
     c.throwIfAny();
-    return new NotificationDispatcher(notifiers, policy, queue, clock);
+    return new Notifications(names, outputDir, github, policy, clock, http);
+  }
+
+  /** The policy the dispatchers apply. */
+  public NotificationPolicy policy() {
+    return policy;
+  }
+
+  /**
+   * A dispatcher over the configured notifiers on {@code queue}.
+   *
+   * @param stdout where the stdout notifier prints
+   * @param claimer who the dispatcher claims queue entries as, unique among those sharing the
+   *     queue
+   */
+  public NotificationDispatcher dispatcher(NotificationQueue queue, PrintStream stdout, String claimer) {
+    List<Notifier> notifiers = new ArrayList<>();
+    for (String name : names) {
+      switch (name) {
+        case "stdout" -> notifiers.add(new StdoutNotifier(stdout));
+        case "markdown" -> notifiers.add(new MarkdownNotifier(outputDir, clock));
+        case "github_issue" -> notifiers.add(new GithubIssueNotifier(github, http, clock));
+        default -> throw new IllegalStateException("unvalidated notifier " + name);
+      }
+    }
+    return new NotificationDispatcher(notifiers, policy, queue, clock, claimer);
   }
 
   private static Path outputDir(ConfigChecks c, Path stateDir, Path workingDir) {

@@ -24,7 +24,7 @@ public final class StdoutNotifier implements Notifier {
           case Notification.Diagnosed d -> DiagnosisText.block(d.signature(), d.diagnosis());
           case Notification.Recurred r ->
               "vigil: signature " + r.signature().id() + " (" + r.signature().headline()
-                  + ") seen again: " + DiagnosisText.occurrences(r.signature()) + "\n";
+                  + ") seen again: " + DiagnosisText.recurrence(r) + "\n";
           case Notification.Resolved r ->
               "vigil: signature " + r.signature().id() + " resolved"
                   + (r.fix().isEmpty() ? "" : ": " + r.fix()) + "\n";

@@ -1,0 +1,363 @@
+package dev.vigil.rounds.store;
+
+import dev.vigil.rounds.StoreException;
+import dev.vigil.rounds.notify.Notification;
+import dev.vigil.rounds.notify.NotificationQueue;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link NotificationQueue} in the SQLite store (schema 3: {@code notification_queue} and
+ * {@code notification_alerts}), on a connection of its own to the store file. Every decision
+ * two dispatchers must not both take (an alert inside the cooldown, a claim) is a conditional
+ * write inside one {@code BEGIN IMMEDIATE} transaction, which SQLite runs one at a time across
+ * connections and processes. Thread-safe: calls are serialised on the one connection.
+ */
+public final class SqliteNotificationQueue implements NotificationQueue, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SqliteNotificationQueue.class);
+
+  private static final String COLUMNS =
+      "q.id, q.notifier, q.payload, q.attempts, q.due_at, q.last_error, q.parked, q.claimed_by,"
+          + " q.claimed_until";
+  /** No earlier unparked entry of the same notifier and signature: {@code q} is first in line. */
+  private static final String FIRST_IN_LINE =
+      "NOT EXISTS (SELECT 1 FROM notification_queue e WHERE e.notifier = q.notifier"
+          + " AND e.signature_id = q.signature_id AND e.parked = 0 AND e.id < q.id)";
+
+  private final Path path;
+  private final Connection connection;
+  private final ReentrantLock lock = new ReentrantLock();
+
+  private SqliteNotificationQueue(Path path, Connection connection) {
+    this.path = path;
+    this.connection = connection;
+  }
+
+  /**
+   * Opens (creating it if needed) the store at {@code path}, migrating its schema.
+   *
+   * @throws StoreException if it cannot be opened or migrated
+   */
+  public static SqliteNotificationQueue open(Path path, SqliteSignatureStore.Options options) {
+    Connection c = SqliteConnections.connect(path, SqliteConnections.writable(path, options));
+    try {
+      Migrations.migrate(c, path);
+    } catch (SQLException | RuntimeException e) {
+      try {
+        c.close();
+      } catch (SQLException close) {
+        e.addSuppressed(close);
+      }
+      throw e instanceof StoreException se
+          ? se
+          : new StoreException("cannot open the signature store " + path + ": " + e.getMessage(), e);
+    }
+    return new SqliteNotificationQueue(path, c);
+  }
+
+  @Override
+  public Offer offer(
+      Notification n, List<String> notifiers, Duration alertCooldown, String claimer, Instant now,
+      Instant claimUntil) {
+    String payload = NotificationCodec.write(n);
+    long signature = n.signature().id();
+    return write("queue the " + n.kind() + " notification of signature " + signature, () -> {
+      if (alertCooldown != null) {
+        try (PreparedStatement ps = connection.prepareStatement(
+            "SELECT last_alert_at FROM notification_alerts WHERE signature_id = ?")) {
+          ps.setLong(1, signature);
+          try (ResultSet rs = ps.executeQuery()) {
+            if (rs.next()
+                && now.isBefore(SqliteSignatureStore.instant(rs.getLong(1)).plus(alertCooldown))) {
+              return new Offer(true, List.of());
+            }
+          }
+        }
+        try (PreparedStatement ps = connection.prepareStatement(
+            "INSERT INTO notification_alerts (signature_id, last_alert_at, notified_count, kind)"
+                + " VALUES (?, ?, ?, ?) ON CONFLICT (signature_id) DO UPDATE SET"
+                + " last_alert_at = excluded.last_alert_at,"
+                + " notified_count = excluded.notified_count, kind = excluded.kind")) {
+          ps.setLong(1, signature);
+          ps.setLong(2, SqliteSignatureStore.nanos(now));
+          ps.setLong(3, n.signature().occurrenceCount());
+          ps.setString(4, n.kind());
+          ps.executeUpdate();
+        }
+      }
+      List<Pending> added = new ArrayList<>();
+      for (String notifier : notifiers) {
+        boolean first;
+        try (PreparedStatement ps = connection.prepareStatement(
+            "SELECT 1 FROM notification_queue WHERE notifier = ? AND signature_id = ?"
+                + " AND parked = 0 LIMIT 1")) {
+          ps.setString(1, notifier);
+          ps.setLong(2, signature);
+          try (ResultSet rs = ps.executeQuery()) {
+            first = !rs.next();
+          }
+        }
+        String waits = first ? "" : "queued behind an earlier notification";
+        try (PreparedStatement ps = connection.prepareStatement(
+            "INSERT INTO notification_queue (notifier, signature_id, kind, payload, due_at,"
+                + " last_error, claimed_by, claimed_until, created_at)"
+                + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id")) {
+          ps.setString(1, notifier);
+          ps.setLong(2, signature);
+          ps.setString(3, n.kind());
+          ps.setString(4, payload);
+          ps.setLong(5, SqliteSignatureStore.nanos(now));
+          ps.setString(6, waits);
+          if (first) {
+            ps.setString(7, claimer);
+            ps.setLong(8, SqliteSignatureStore.nanos(claimUntil));
+          } else {
+            ps.setNull(7, java.sql.Types.VARCHAR);
+            ps.setNull(8, java.sql.Types.INTEGER);
+          }
+          ps.setLong(9, SqliteSignatureStore.nanos(now));
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            added.add(new Pending(rs.getLong(1), notifier, n, 0, now, waits, false,
+                first ? claimer : "", first ? claimUntil : null));
+          }
+        }
+      }
+      return new Offer(false, added);
+    });
+  }
+
+  @Override
+  public Optional<Pending> claimNext(
+      Collection<String> notifiers, String claimer, long afterId, Instant now, Instant claimUntil) {
+    if (notifiers.isEmpty()) {
+      return Optional.empty();
+    }
+    String in = String.join(", ", java.util.Collections.nCopies(notifiers.size(), "?"));
+    return write("claim a queued notification", () -> {
+      long after = afterId;
+      while (true) {
+        long id;
+        String notifier;
+        String payload;
+        try (PreparedStatement ps = connection.prepareStatement(
+            "SELECT q.id, q.notifier, q.payload FROM notification_queue q"
+                + " WHERE q.id > ? AND q.parked = 0 AND q.due_at <= ?"
+                + " AND (q.claimed_until IS NULL OR q.claimed_until <= ?)"
+                + " AND q.notifier IN (" + in + ") AND " + FIRST_IN_LINE
+                + " ORDER BY q.id LIMIT 1")) {
+          long t = SqliteSignatureStore.nanos(now);
+          ps.setLong(1, after);
+          ps.setLong(2, t);
+          ps.setLong(3, t);
+          int k = 4;
+          for (String name : notifiers) {
+            ps.setString(k++, name);
+          }
+          try (ResultSet rs = ps.executeQuery()) {
+            if (!rs.next()) {
+              return Optional.<Row>empty();
+            }
+            id = rs.getLong(1);
+            notifier = rs.getString(2);
+            payload = rs.getString(3);
+          }
+        }
+        Notification n;
+        try {
+          n = NotificationCodec.read(payload);
+        } catch (NotificationCodec.UnreadableException e) {
+          String why = "cannot read this queued notification: " + e.getMessage();
+          log.error("queued notification {} to {} parked: {}", id, notifier, why);
+          try (PreparedStatement ps = connection.prepareStatement(
+              "UPDATE notification_queue SET parked = 1, last_error = ? WHERE id = ?")) {
+            ps.setString(1, why);
+            ps.setLong(2, id);
+            ps.executeUpdate();
+          }
+          after = id;
+          continue;
+        }
+        try (PreparedStatement ps = connection.prepareStatement(
+            "UPDATE notification_queue SET claimed_by = ?, claimed_until = ? WHERE id = ?")) {
+          ps.setString(1, claimer);
+          ps.setLong(2, SqliteSignatureStore.nanos(claimUntil));
+          ps.setLong(3, id);
+          ps.executeUpdate();
+        }
+        return Optional.of(read(id).orElseThrow(() -> new SQLException("entry " + id + " vanished"))
+            .withNotification(n));
+      }
+    }).map(Row::pending);
+  }
+
+  @Override
+  public boolean delivered(long id, String claimer) {
+    return write("remove delivered notification " + id, () -> {
+      try (PreparedStatement ps = connection.prepareStatement(
+          "DELETE FROM notification_queue WHERE id = ? AND claimed_by = ?")) {
+        ps.setLong(1, id);
+        ps.setString(2, claimer);
+        return ps.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public boolean failed(
+      long id, String claimer, int attempts, Instant dueAt, String error, boolean parked) {
+    return write("record a failed notification " + id, () -> {
+      try (PreparedStatement ps = connection.prepareStatement(
+          "UPDATE notification_queue SET attempts = ?, due_at = ?, last_error = ?, parked = ?,"
+              + " claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?")) {
+        ps.setInt(1, attempts);
+        ps.setLong(2, SqliteSignatureStore.nanos(dueAt));
+        ps.setString(3, error);
+        ps.setInt(4, parked ? 1 : 0);
+        ps.setLong(5, id);
+        ps.setString(6, claimer);
+        return ps.executeUpdate() == 1;
+      }
+    });
+  }
+
+  @Override
+  public List<Recurrence> recurrences(Instant alertedBefore, int limit) {
+    lock.lock();
+    try (PreparedStatement ps = connection.prepareStatement(
+        "SELECT a.signature_id, a.notified_count FROM notification_alerts a"
+            + " JOIN signatures s ON s.id = a.signature_id"
+            + " WHERE s.status = 'diagnosed' AND s.occurrence_count > a.notified_count"
+            + " AND a.last_alert_at <= ? ORDER BY a.last_alert_at, a.signature_id LIMIT ?")) {
+      ps.setLong(1, SqliteSignatureStore.nanos(alertedBefore));
+      ps.setInt(2, Math.max(0, limit));
+      List<Recurrence> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          out.add(new Recurrence(rs.getLong(1), rs.getLong(2)));
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("could not read recurring signatures from " + path + ": " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public List<Pending> all() {
+    lock.lock();
+    try (PreparedStatement ps = connection.prepareStatement(
+        "SELECT " + COLUMNS + " FROM notification_queue q ORDER BY q.id")) {
+      List<Pending> out = new ArrayList<>();
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          Row r = row(rs);
+          try {
+            out.add(r.withNotification(NotificationCodec.read(r.payload())).pending());
+          } catch (NotificationCodec.UnreadableException e) {
+            // left in the table for an operator (or a newer vigil); parked when it is next due
+            log.warn("queued notification {} to {} cannot be read: {}", r.id(), r.notifier(), e.getMessage());
+          }
+        }
+      }
+      return out;
+    } catch (SQLException e) {
+      throw new StoreException("could not read the notification queue of " + path + ": " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (!connection.isClosed()) {
+        connection.close();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("could not close the signature store " + path, e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SqliteNotificationQueue{" + path + "}";
+  }
+
+  /** An entry as stored; {@code notification} is null until its payload is read. */
+  private record Row(
+      long id, String notifier, String payload, int attempts, Instant dueAt, String lastError,
+      boolean parked, String claimedBy, Instant claimedUntil, Notification notification) {
+    Row withNotification(Notification n) {
+      return new Row(id, notifier, payload, attempts, dueAt, lastError, parked, claimedBy, claimedUntil, n);
+    }
+
+    Pending pending() {
+      return new Pending(id, notifier, notification, attempts, dueAt, lastError, parked, claimedBy, claimedUntil);
+    }
+  }
+
+  private static Row row(ResultSet rs) throws SQLException {
+    long claimedUntil = rs.getLong(9);
+    Instant until = rs.wasNull() ? null : SqliteSignatureStore.instant(claimedUntil);
+    String by = rs.getString(8);
+    return new Row(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+        SqliteSignatureStore.instant(rs.getLong(5)), rs.getString(6), rs.getInt(7) == 1,
+        by == null ? "" : by, until, null);
+  }
+
+  private Optional<Row> read(long id) throws SQLException {
+    try (PreparedStatement ps = connection.prepareStatement(
+        "SELECT " + COLUMNS + " FROM notification_queue q WHERE q.id = ?")) {
+      ps.setLong(1, id);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  private interface Work<T> {
+    T run() throws SQLException;
+  }
+
+  /** Runs {@code work} in one BEGIN IMMEDIATE transaction; rolls back on any failure. */
+  private <T> T write(String what, Work<T> work) {
+    lock.lock();
+    try {
+      SqliteSignatureStore.execute(connection, "BEGIN IMMEDIATE");
+      try {
+        T result = work.run();
+        SqliteSignatureStore.execute(connection, "COMMIT");
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          SqliteSignatureStore.execute(connection, "ROLLBACK");
+        } catch (SQLException rollback) {
+          e.addSuppressed(rollback);
+        }
+        throw new StoreException("could not " + what + " in " + path + ": " + e.getMessage(), e);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("could not " + what + " in " + path + ": " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
+    }
+  }
+}
