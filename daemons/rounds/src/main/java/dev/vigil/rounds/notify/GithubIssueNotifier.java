@@ -24,7 +24,7 @@ import java.util.Optional;
 /**
  * One GitHub issue per signature, found again by a fingerprint label ({@code vigil-fp-<16 hex>}):
  * a diagnosis opens it (or comments on it, reopening it if it was closed), a recurrence comments
- * (with the new count, how many since the last notice, first and last seen; without reopening),
+ * on an open issue (the new count, how many since the last notice, first and last seen),
  * a resolution closes it ({@code completed}), a regression reopens it.
  *
  * <p>The issue is looked up with the list endpoint filtered by label (search lags behind writes,
@@ -115,12 +115,10 @@ public final class GithubIssueNotifier implements Notifier {
         }
       }
       case Notification.Recurred r -> {
-        // no issue: the diagnosis never reached GitHub (parked), so there is nothing to add to
-        if (issue.isPresent()) {
-          comment(issue.get(), DiagnosisText.recurrenceMarkdown(r)
-              + (issue.get().open() ? "" : "\n\nThis issue is closed but the signature is not"
-                  + " resolved in Vigil, so it is still reported; `vigil signatures resolve "
-                  + s.id() + "` stops these comments until the error regresses."));
+        // no issue: the diagnosis never reached GitHub (parked); a closed one was closed by a
+        // person, whose decision a comment every cooldown would only nag about
+        if (issue.isPresent() && issue.get().open()) {
+          comment(issue.get(), DiagnosisText.recurrenceMarkdown(r));
         }
       }
       case Notification.Resolved r -> {

@@ -70,15 +70,18 @@ final class NotificationCodec {
             + (version > VERSION ? " is newer than" : " is not") + " the version " + VERSION
             + " this vigil reads", null);
       }
-      SignatureFacts s = signature(object(root, "signature"));
       String kind = text(root, "kind");
+      if (!List.of("diagnosed", "recurred", "resolved", "regressed").contains(kind)) {
+        throw new UnreadableException("unknown notification kind \"" + kind
+            + "\" (this vigil knows diagnosed, recurred, resolved, regressed)", null);
+      }
+      SignatureFacts s = signature(object(root, "signature"));
       return switch (kind) {
         case "diagnosed" -> new Notification.Diagnosed(s, diagnosis(object(root, "diagnosis")));
         case "recurred" -> new Notification.Recurred(s, number(root, "notified_count"));
         case "resolved" -> new Notification.Resolved(s, text(root, "fix"));
         case "regressed" -> new Notification.Regressed(s);
-        default -> throw new UnreadableException("unknown notification kind \"" + kind
-            + "\" (this vigil knows diagnosed, recurred, resolved, regressed)", null);
+        default -> throw new IllegalStateException("kind " + kind);
       };
     } catch (DateTimeParseException | ArithmeticException | IllegalArgumentException
         | NullPointerException e) {

@@ -17,15 +17,18 @@ import dev.vigil.rounds.diagnosis.DiagnosisBackend;
 import dev.vigil.rounds.diagnosis.DiagnosisException;
 import dev.vigil.rounds.diagnosis.EvidenceBackend;
 import dev.vigil.rounds.diagnosis.InvestigationContext;
-import dev.vigil.rounds.notify.InMemoryNotificationQueue;
+import dev.vigil.rounds.notify.FakeGithub;
+import dev.vigil.rounds.notify.GithubIssueNotifier;
 import dev.vigil.rounds.notify.Notification;
 import dev.vigil.rounds.notify.NotificationDispatcher;
 import dev.vigil.rounds.notify.NotificationPolicy;
 import dev.vigil.rounds.notify.Notifier;
 import dev.vigil.rounds.store.SqliteBudgetGate;
 import dev.vigil.rounds.store.SqliteDiagnosisStore;
+import dev.vigil.rounds.store.SqliteNotificationQueue;
 import dev.vigil.rounds.store.SqliteSignatureStore;
 import java.math.BigDecimal;
+import java.net.http.HttpClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -102,9 +105,17 @@ class InvestigatorTest {
       @Override public String name() { return "recording"; }
       @Override public void send(Notification n) { notified.add(n); }
     };
-    NotificationDispatcher dispatcher = new NotificationDispatcher(List.of(recording),
-        new NotificationPolicy(Duration.ZERO, EnumSet.allOf(Confidence.class), Duration.ofSeconds(30), Duration.ofMinutes(60), 5),
-        new InMemoryNotificationQueue(), time.clock());
+    return investigator(s, backend, gate, owner, Duration.ZERO, recording);
+  }
+
+  /** An investigator notifying {@code notifier} through a queue of its own on the store file. */
+  Investigator investigator(SqliteDiagnosisStore s, DiagnosisBackend backend, SqliteBudgetGate gate, String owner,
+      Duration cooldown, Notifier notifier) {
+    SqliteNotificationQueue queue = SqliteNotificationQueue.open(file, SqliteSignatureStore.Options.defaults());
+    opened.add(queue);
+    NotificationDispatcher dispatcher = new NotificationDispatcher(List.of(notifier),
+        new NotificationPolicy(cooldown, EnumSet.allOf(Confidence.class), Duration.ofSeconds(30), Duration.ofMinutes(60), 5),
+        queue, time.clock(), owner);
     Investigator inv = new Investigator(() -> signatures, () -> s, backend, gate, new BigDecimal("2.00"), dispatcher,
         new ContextBuilder(null, dir, 5, 5), settings, time.clock(), owner, new InvestigationMetrics());
     opened.add(inv::shutdown);
@@ -340,5 +351,81 @@ class InvestigatorTest {
     public Diagnosis diagnose(InvestigationContext context) throws DiagnosisException, InterruptedException {
       return answer.answer(context);
     }
+  }
+
+  GithubIssueNotifier github(FakeGithub fake) {
+    return new GithubIssueNotifier(
+        new GithubIssueNotifier.Settings(fake.url(), "ghp_x", "acme", "shop", List.of(), Duration.ofSeconds(5)),
+        HttpClient.newHttpClient(), time.clock());
+  }
+
+  @Test
+  void aDiagnosedSignatureThatKeepsOccurringGetsOneRecurrenceCommentPerCooldownAcrossNodes() throws Exception {
+    try (FakeGithub fake = new FakeGithub()) {
+      SqliteDiagnosisStore sa = store();
+      SqliteDiagnosisStore sb = store();
+      Duration cooldown = Duration.ofMinutes(60);
+      Investigator a = investigator(sa, new EvidenceBackend(time.clock()), gate(sa, "100"), "node-a", cooldown, github(fake));
+      Investigator b = investigator(sb, new EvidenceBackend(time.clock()), gate(sb, "100"), "node-b", cooldown, github(fake));
+      long id = occur("aaaa", 3);
+      assertThat(a.cycle().diagnosed()).isEqualTo(1);
+      assertThat(fake.issueCount()).isEqualTo(1);
+
+      time.advance(Duration.ofHours(2)); // the cooldown is over, but nothing new happened
+      assertThat(a.cycle().recurrences()).isZero();
+      assertThat(b.cycle().recurrences()).isZero();
+
+      occur("aaaa", 4);
+      assertThat(b.cycle().recurrences()).isEqualTo(1);
+      assertThat(a.cycle().recurrences()).isZero(); // told already, by the other node
+      assertThat(fake.comments(1)).containsExactly(
+          "Seen again: **7** occurrences in all, 4 since the last notice (3).\n\n"
+              + "- **First seen:** " + signatures.get(id).orElseThrow().firstSeen() + "\n"
+              + "- **Last seen:** " + signatures.get(id).orElseThrow().lastSeen());
+
+      for (int i = 0; i < 5; i++) { // more occurrences inside the cooldown: no comment
+        time.advance(Duration.ofMinutes(10));
+        occur("aaaa", 1);
+        a.cycle();
+        b.cycle();
+      }
+      assertThat(fake.comments(1)).hasSize(1);
+      time.advance(Duration.ofMinutes(10)); // 60 min since the last comment
+      assertThat(a.cycle().recurrences() + b.cycle().recurrences()).isEqualTo(1);
+      assertThat(fake.comments(1)).hasSize(2);
+      assertThat(fake.comments(1).get(1)).startsWith("Seen again: **12** occurrences in all, 5 since the last notice (7).");
+
+      // muted: no more recurrences
+      signatures.transition(id, SignatureStatus.MUTED, "cli:alice", "noise", time.clock().instant());
+      occur("aaaa", 3);
+      time.advance(Duration.ofHours(2));
+      assertThat(a.cycle().recurrences() + b.cycle().recurrences()).isZero();
+      assertThat(fake.comments(1)).hasSize(2);
+    }
+  }
+
+  @Test
+  void aDiagnosisThatWasNeverToldHasNoRecurrences() throws Exception {
+    SqliteDiagnosisStore s = store();
+    Notifier recording = new Notifier() {
+      @Override public String name() { return "recording"; }
+      @Override public void send(Notification n) { notified.add(n); }
+    };
+    SqliteNotificationQueue queue = SqliteNotificationQueue.open(file, SqliteSignatureStore.Options.defaults());
+    opened.add(queue);
+    // only high-confidence diagnoses notify; the evidence report is low
+    NotificationDispatcher highOnly = new NotificationDispatcher(List.of(recording),
+        new NotificationPolicy(Duration.ZERO, EnumSet.of(Confidence.HIGH), Duration.ofSeconds(30), Duration.ofMinutes(60), 5),
+        queue, time.clock(), "node-a");
+    Investigator inv = new Investigator(() -> signatures, () -> s, new EvidenceBackend(time.clock()), gate(s, "100"),
+        new BigDecimal("2.00"), highOnly, new ContextBuilder(null, dir, 5, 5), settings, time.clock(), "node-a",
+        new InvestigationMetrics());
+    opened.add(inv::shutdown);
+    occur("aaaa", 3);
+    assertThat(inv.cycle().diagnosed()).isEqualTo(1);
+    occur("aaaa", 5);
+    time.advance(Duration.ofHours(1));
+    assertThat(inv.cycle().recurrences()).isZero();
+    assertThat(notified).isEmpty();
   }
 }

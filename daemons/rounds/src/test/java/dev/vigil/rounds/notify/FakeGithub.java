@@ -22,9 +22,10 @@ import java.util.regex.Pattern;
 
 /**
  * A local stand-in for the GitHub issues API of one repository, answering as the wire reference
- * section 7 shows; it records every request and can be told to fail the next ones.
+ * section 7 shows; it records every request and can be told to fail the next ones. Public for the
+ * investigation tests, which drive it through the investigator.
  */
-final class FakeGithub implements AutoCloseable {
+public final class FakeGithub implements AutoCloseable {
   record Request(String method, String pathAndQuery, Map<String, String> headers, String body) {}
 
   record Canned(int status, Map<String, String> headers, String body) {}
@@ -39,17 +40,17 @@ final class FakeGithub implements AutoCloseable {
   private final Map<Long, List<String>> comments = new LinkedHashMap<>();
   private long nextNumber = 1;
 
-  FakeGithub() throws IOException {
+  public FakeGithub() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext("/", this::handle);
     server.start();
   }
 
-  URI url() {
+  public URI url() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
-  synchronized void failNext(int status, Map<String, String> headers, String body) {
+  public synchronized void failNext(int status, Map<String, String> headers, String body) {
     failures.add(new Canned(status, headers, body));
   }
 
@@ -57,19 +58,19 @@ final class FakeGithub implements AutoCloseable {
     return List.copyOf(requests);
   }
 
-  synchronized List<String> requestLines() {
+  public synchronized List<String> requestLines() {
     return requests.stream().map(r -> r.method() + " " + r.pathAndQuery()).toList();
   }
 
-  synchronized ObjectNode issue(long number) {
+  public synchronized ObjectNode issue(long number) {
     return issues.get(number);
   }
 
-  synchronized List<String> comments(long number) {
+  public synchronized List<String> comments(long number) {
     return comments.getOrDefault(number, List.of());
   }
 
-  synchronized int issueCount() {
+  public synchronized int issueCount() {
     return issues.size();
   }
 

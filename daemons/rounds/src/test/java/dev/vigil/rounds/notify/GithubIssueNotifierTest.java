@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.vigil.rounds.MutableClock;
+import dev.vigil.rounds.store.SqliteNotificationQueue;
+import dev.vigil.rounds.store.SqliteSignatureStore;
 import java.net.http.HttpClient;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -12,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class GithubIssueNotifierTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2026-03-14T12:00:00Z"));
@@ -64,12 +68,14 @@ class GithubIssueNotifierTest {
     github.addPullRequest("vigil-fp-002a9f2c4e1a7b3d"); // pull requests are listed too: skipped
     notifier.send(Fixtures.diagnosed(42));
     notifier.send(Fixtures.diagnosed(42));
-    notifier.send(new Notification.Recurred(Fixtures.signature(42, 30)));
+    notifier.send(new Notification.Recurred(Fixtures.signature(42, 30), 17));
     assertThat(github.issueCount()).isEqualTo(2); // the pull request and one issue
     assertThat(github.comments(2)).hasSize(2);
     assertThat(github.comments(2).get(0)).startsWith("New diagnosis:\n\n# java.lang.IllegalStateException");
     assertThat(github.comments(2).get(1))
-        .isEqualTo("Seen again: 30 (first 2026-03-14T09:26:53.360Z, last 2026-03-14T11:26:53.360Z).");
+        .isEqualTo("Seen again: **30** occurrences in all, 13 since the last notice (17).\n\n"
+            + "- **First seen:** 2026-03-14T09:26:53.360Z\n"
+            + "- **Last seen:** 2026-03-14T11:26:53.360Z");
     // another signature gets its own issue
     notifier.send(Fixtures.diagnosed(43));
     assertThat(github.issueCount()).isEqualTo(3);
@@ -83,7 +89,7 @@ class GithubIssueNotifierTest {
     assertThat(github.issue(1).get("state_reason").asText()).isEqualTo("completed");
     assertThat(github.comments(1)).containsExactly("Resolved: validate the cart (#981)");
     // a recurrence of a closed issue is not commented: the store reports it as a regression
-    notifier.send(new Notification.Recurred(Fixtures.signature(42, 18)));
+    notifier.send(new Notification.Recurred(Fixtures.signature(42, 18), 17));
     assertThat(github.comments(1)).hasSize(1);
     notifier.send(new Notification.Regressed(Fixtures.signature(42, 18)));
     assertThat(github.issue(1).get("state").asText()).isEqualTo("open");
@@ -167,14 +173,17 @@ class GithubIssueNotifierTest {
   }
 
   @Test
-  void throughTheDispatcherARateLimitedIssueIsCreatedOnceLater() {
+  void throughTheDispatcherARateLimitedIssueIsCreatedOnceLater(@TempDir Path dir) {
+    SqliteNotificationQueue queue =
+        SqliteNotificationQueue.open(dir.resolve("rounds.db"), SqliteSignatureStore.Options.defaults());
     NotificationDispatcher dispatcher =
         new NotificationDispatcher(
             List.of(notifier),
             new NotificationPolicy(Duration.ZERO, java.util.EnumSet.allOf(dev.vigil.rounds.diagnosis.Confidence.class),
                 Duration.ofSeconds(10), Duration.ofHours(1), 10),
-            new InMemoryNotificationQueue(),
-            clock);
+            queue,
+            clock,
+            "node");
     github.failNext(200, Map.of(), "[]");
     github.failNext(403, Map.of(), "{\"message\":\"You have exceeded a secondary rate limit.\"}");
     dispatcher.submit(Fixtures.diagnosed(42));
@@ -188,5 +197,6 @@ class GithubIssueNotifierTest {
     assertThat(github.issueCount()).isEqualTo(1);
     assertThat(github.issue(1).get("state").asText()).isEqualTo("closed");
     assertThat(dispatcher.pending()).isEmpty();
+    queue.close();
   }
 }

@@ -7,12 +7,18 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import dev.vigil.rounds.MutableClock;
+import dev.vigil.rounds.store.SqliteNotificationQueue;
+import dev.vigil.rounds.store.SqliteSignatureStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +26,18 @@ class NotificationsTest {
   @TempDir Path state;
   private final MutableClock clock = new MutableClock(Instant.parse("2026-03-14T12:00:00Z"));
   private final PrintStream out = new PrintStream(new ByteArrayOutputStream(), true);
+  private final List<SqliteNotificationQueue> queues = new ArrayList<>();
+
+  private NotificationQueue queue() {
+    SqliteNotificationQueue q = SqliteNotificationQueue.open(state.resolve("rounds.db"), SqliteSignatureStore.Options.defaults());
+    queues.add(q);
+    return q;
+  }
+
+  @AfterEach
+  void close() {
+    queues.forEach(SqliteNotificationQueue::close);
+  }
 
   private static Config config(Map<String, Object> o) {
     return ConfigFactory.parseMap(o)
@@ -27,7 +45,7 @@ class NotificationsTest {
   }
 
   private NotificationDispatcher create(Map<String, Object> o) {
-    return Notifications.create(config(o), state, state, new InMemoryNotificationQueue(), out, clock);
+    return Notifications.from(config(o), state, state, clock).dispatcher(queue(), out, "test");
   }
 
   @Test
@@ -59,5 +77,19 @@ class NotificationsTest {
             "vigil.rounds.notification.confidences", "high,certain")))
         .hasMessageContaining("\"slack\" is not a notifier")
         .hasMessageContaining("\"certain\" is not high, medium or low");
+  }
+
+  @Test
+  void aClaimMustOutlastAGithubDelivery() {
+    Map<String, Object> github = Map.of("vigil.rounds.notification.backends", "github_issue",
+        "vigil.rounds.notification.github.repo", "acme/shop",
+        "vigil.rounds.notification.github.token", "ghp_x",
+        "vigil.rounds.notification.github.timeout-seconds", 300,
+        "vigil.rounds.notification.claim-minutes", 15);
+    assertThatThrownBy(() -> create(github))
+        .hasMessageContaining("'vigil.rounds.notification.claim-minutes': 15: must be longer than 3 times"
+            + " github.timeout-seconds (300 s)");
+    assertThat(create(Map.of("vigil.rounds.notification.claim-minutes", 3)).policy().claimTimeout())
+        .isEqualTo(Duration.ofMinutes(3));
   }
 }
