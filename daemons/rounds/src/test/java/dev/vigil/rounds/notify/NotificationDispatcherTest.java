@@ -283,16 +283,30 @@ class NotificationDispatcherTest {
     clock.advance(Duration.ofMinutes(1));
 
     List<String> delivered = Collections.synchronizedList(new ArrayList<>());
+    // each dispatcher's first send waits (bounded) until the other has sent one too, so the two
+    // passes overlap for sure, each holding a claim while the other claims
+    CountDownLatch bothSending = new CountDownLatch(2);
+    ThreadLocal<Boolean> first = ThreadLocal.withInitial(() -> true);
     Notifier recording = new Notifier() {
       @Override public String name() { return "hook"; }
       @Override public void send(Notification n) {
         delivered.add(n.signature().id() + "/" + ((Notification.Resolved) n).fix());
+        if (first.get()) {
+          first.set(false);
+          bothSending.countDown();
+          try {
+            bothSending.await(30, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
       }
     };
     NotificationDispatcher a = dispatcher(openQueue(), "node-a", recording);
     NotificationDispatcher b = dispatcher(openQueue(), "node-b", recording);
     ExecutorService pool = Executors.newFixedThreadPool(2);
     int total = 0;
+    int[] each = new int[2];
     try {
       // a pass can stop short of an entry unblocked behind its cursor: run passes until empty
       for (int pass = 0; pass < 50 && !a.pending().isEmpty(); pass++) {
@@ -300,12 +314,19 @@ class NotificationDispatcherTest {
         Future<Integer> fa = pool.submit(() -> { go.await(); return a.retryDue(); });
         Future<Integer> fb = pool.submit(() -> { go.await(); return b.retryDue(); });
         go.countDown();
-        total += fa.get(60, TimeUnit.SECONDS) + fb.get(60, TimeUnit.SECONDS);
+        int da = fa.get(60, TimeUnit.SECONDS);
+        int db = fb.get(60, TimeUnit.SECONDS);
+        each[0] += da;
+        each[1] += db;
+        total += da + db;
       }
     } finally {
       pool.shutdownNow();
     }
     assertThat(a.pending()).isEmpty();
+    assertThat(bothSending.getCount()).isZero();
+    assertThat(each[0]).as("delivered by a").isPositive();
+    assertThat(each[1]).as("delivered by b").isPositive();
     assertThat(total).isEqualTo(signatures * perSignature);
     assertThat(delivered).hasSize(signatures * perSignature).doesNotHaveDuplicates();
     Map<Long, List<Integer>> order = new TreeMap<>();
