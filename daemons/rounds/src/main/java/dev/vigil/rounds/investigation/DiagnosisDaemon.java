@@ -9,6 +9,7 @@ import dev.vigil.rounds.SignatureEvent;
 import dev.vigil.rounds.SignatureStatus;
 import dev.vigil.rounds.diagnosis.BudgetGate;
 import dev.vigil.rounds.notify.Notification;
+import dev.vigil.rounds.store.SqliteNotificationQueue;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,7 +25,8 @@ import java.util.Optional;
  * investigations it interrupts when it stops.
  *
  * <p>Health: degraded with "budget exhausted until 00:00 UTC" while the day's model budget has no
- * room for a call; details carry the backend, today's spend and what remains.
+ * room for a call; details carry the backend, today's spend and what remains, and the
+ * notifications waiting in the store's queue and parked there.
  */
 public final class DiagnosisDaemon extends PollingDaemon {
   private final DiagnosisDaemons.Parts parts;
@@ -94,6 +96,9 @@ public final class DiagnosisDaemon extends PollingDaemon {
     Map<String, Object> details = new LinkedHashMap<>(base.details());
     details.put("backend", inv.backendName());
     details.put("needs_human", r.store().needsHumanCount());
+    SqliteNotificationQueue.Counts queued = r.queue().counts();
+    details.put("notifications_waiting", queued.waiting());
+    details.put("notifications_parked", queued.parked());
     if (inv.callsModel()) {
       BudgetGate.BudgetSnapshot b = inv.budget().snapshot();
       details.put("budget_spent_today_usd", b.spentUsd().toPlainString());

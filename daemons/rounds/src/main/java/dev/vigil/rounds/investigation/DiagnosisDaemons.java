@@ -165,7 +165,7 @@ public final class DiagnosisDaemons {
         DiagnosisBackend backend = DiagnosisFactory.create(config, workingDir, gate, clock);
         Investigator inv = new Investigator(signatureStore, () -> store, backend, gate, budget.perCallUsd(),
             dispatcher, contexts, settings, clock, owner, metrics);
-        metrics.readFrom(gate::snapshot, store::needsHumanCount);
+        metrics.readFrom(gate::snapshot, store::needsHumanCount, queue::counts);
         return new Running(store, queue, inv, gate, budget.perCallUsd());
       } catch (RuntimeException e) {
         if (queue != null) {

@@ -1,6 +1,7 @@
 package dev.vigil.rounds.investigation;
 
 import dev.vigil.rounds.diagnosis.BudgetGate;
+import dev.vigil.rounds.store.SqliteNotificationQueue;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
@@ -20,6 +21,8 @@ import java.util.function.Supplier;
  *       vigil_rounds_budget_remaining_usd}, {@code vigil_rounds_budget_limit_usd}: today's ledger,
  *       read when scraped (absent while the store is closed)
  *   <li>{@code vigil_rounds_signatures_needing_human}: signatures past their failed attempts
+ *   <li>{@code vigil_rounds_notifications_queued{state}}: the store's notification queue, {@code
+ *       waiting} for a (re)try or {@code parked} for an operator
  * </ul>
  */
 public final class InvestigationMetrics implements MultiCollector {
@@ -31,6 +34,7 @@ public final class InvestigationMetrics implements MultiCollector {
           .build();
   private volatile Supplier<BudgetGate.BudgetSnapshot> budget;
   private volatile IntSupplier needsHuman;
+  private volatile Supplier<SqliteNotificationQueue.Counts> queue;
 
   void outcome(String outcome) {
     outcomes.labelValues(outcome).inc();
@@ -41,9 +45,12 @@ public final class InvestigationMetrics implements MultiCollector {
     return (long) outcomes.labelValues(outcome).get();
   }
 
-  void readFrom(Supplier<BudgetGate.BudgetSnapshot> budget, IntSupplier needsHuman) {
+  void readFrom(
+      Supplier<BudgetGate.BudgetSnapshot> budget, IntSupplier needsHuman,
+      Supplier<SqliteNotificationQueue.Counts> queue) {
     this.budget = budget;
     this.needsHuman = needsHuman;
+    this.queue = queue;
   }
 
   @Override
@@ -51,6 +58,7 @@ public final class InvestigationMetrics implements MultiCollector {
     MetricSnapshots.Builder out = MetricSnapshots.builder().metricSnapshot(outcomes.collect());
     Supplier<BudgetGate.BudgetSnapshot> b = budget;
     IntSupplier h = needsHuman;
+    Supplier<SqliteNotificationQueue.Counts> q = queue;
     if (b != null) {
       try {
         BudgetGate.BudgetSnapshot s = b.get();
@@ -59,6 +67,13 @@ public final class InvestigationMetrics implements MultiCollector {
         out.metricSnapshot(gauge("vigil_rounds_budget_remaining_usd", "Model budget left today.", s.remainingUsd().doubleValue()));
         out.metricSnapshot(gauge("vigil_rounds_budget_limit_usd", "The daily model budget.", s.limitUsd().doubleValue()));
         out.metricSnapshot(gauge("vigil_rounds_signatures_needing_human", "Signatures past their failed attempts.", h.getAsInt()));
+        SqliteNotificationQueue.Counts c = q.get();
+        out.metricSnapshot(GaugeSnapshot.builder()
+            .name("vigil_rounds_notifications_queued")
+            .help("Notifications in the store's queue: waiting for a (re)try, or parked for an operator.")
+            .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(c.waiting()).labels(Labels.of("state", "waiting")).build())
+            .dataPoint(GaugeSnapshot.GaugeDataPointSnapshot.builder().value(c.parked()).labels(Labels.of("state", "parked")).build())
+            .build());
       } catch (RuntimeException closed) {
         // the store is closed (daemon stopped): no ledger figures to show
       }

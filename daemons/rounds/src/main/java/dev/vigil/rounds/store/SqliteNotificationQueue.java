@@ -257,6 +257,29 @@ public final class SqliteNotificationQueue implements NotificationQueue, AutoClo
     }
   }
 
+  /**
+   * How many entries wait for delivery and how many are parked (for health and metrics).
+   *
+   * @param waiting unparked entries, claimed or not
+   * @param parked entries no one retries
+   */
+  public record Counts(int waiting, int parked) {}
+
+  /** The queue's figures, without reading the payloads. */
+  public Counts counts() {
+    lock.lock();
+    try (PreparedStatement ps = connection.prepareStatement(
+        "SELECT coalesce(sum(parked = 0), 0), coalesce(sum(parked = 1), 0) FROM notification_queue");
+        ResultSet rs = ps.executeQuery()) {
+      rs.next();
+      return new Counts(rs.getInt(1), rs.getInt(2));
+    } catch (SQLException e) {
+      throw new StoreException("could not count the notification queue of " + path + ": " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   @Override
   public List<Pending> all() {
     lock.lock();

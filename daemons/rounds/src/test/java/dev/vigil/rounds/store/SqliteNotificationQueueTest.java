@@ -140,4 +140,15 @@ class SqliteNotificationQueueTest {
         .get().extracting(NotificationQueue.Pending::notifier).isEqualTo("stdout");
     assertThat(q.claimNext(List.of("stdout"), "cli", 0, T0, T0.plusSeconds(60))).isEmpty();
   }
+
+  @Test
+  void countsWaitingAndParkedEntries() {
+    SqliteNotificationQueue q = open();
+    assertThat(q.counts()).isEqualTo(new SqliteNotificationQueue.Counts(0, 0));
+    List<NotificationQueue.Pending> added = q.offer(new Notification.Regressed(facts(3, List.of(), "E")),
+        List.of("github_issue", "stdout", "markdown"), null, "node", T0, T0.plusSeconds(60)).entries();
+    assertThat(q.failed(added.get(0).id(), "node", 1, T0, "422 Validation Failed", true)).isTrue();
+    assertThat(q.delivered(added.get(1).id(), "node")).isTrue();
+    assertThat(q.counts()).isEqualTo(new SqliteNotificationQueue.Counts(1, 1));
+  }
 }
