@@ -55,6 +55,34 @@ class FileNotifiersTest {
   }
 
   @Test
+  void aRecurrenceUpdatesTheIndexRowWithoutANewReport() throws Exception {
+    Path out = dir.resolve("diagnoses");
+    MarkdownNotifier md = new MarkdownNotifier(out, clock);
+    md.send(Fixtures.diagnosed(42));
+    clock.advance(Duration.ofHours(2));
+    md.send(new Notification.Recurred(Fixtures.signature(42, 30), 17));
+    assertThat(Files.readString(out.resolve("index.md")))
+        .contains("| 42 | checkout | java.lang.IllegalStateException: cart is empty | 30 |"
+            + " 2026-03-14T11:26:53.360Z | diagnosed | high | [report](2026-03-14/signature-42-20260314T120005Z.md) |");
+    try (Stream<Path> reports = Files.list(out.resolve("2026-03-14"))) {
+      assertThat(reports).hasSize(1);
+    }
+    // a signature the index does not know (markdown enabled after its diagnosis) gets a row
+    md.send(new Notification.Recurred(Fixtures.signature(8, 5), 4));
+    assertThat(Files.readString(out.resolve("index.md"))).contains("| 8 | checkout |").contains("| 5 |");
+  }
+
+  @Test
+  void stdoutSaysHowManyAndSinceWhen() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    new StdoutNotifier(new PrintStream(bytes, true, StandardCharsets.UTF_8))
+        .send(new Notification.Recurred(Fixtures.signature(42, 30), 17));
+    assertThat(bytes.toString(StandardCharsets.UTF_8)).isEqualTo(
+        "vigil: signature 42 (java.lang.IllegalStateException: cart is empty) seen again: 30 occurrences,"
+            + " 13 since the last notice (first 2026-03-14T09:26:53.360Z, last 2026-03-14T11:26:53.360Z)\n");
+  }
+
+  @Test
   void anUnwritableDirectoryIsATransientFailure() throws Exception {
     Path file = dir.resolve("not-a-dir");
     Files.writeString(file, "x");
