@@ -101,7 +101,7 @@ public final class NotificationDispatcher {
     }
     for (NotificationQueue.Pending p : offer.entries()) {
       if (p.claimedBy(claimer)) {
-        deliver(p, byName(p.notifier()), now);
+        deliver(p, byName(p.notifier()));
       }
     }
     return Outcome.SENT;
@@ -112,21 +112,24 @@ public final class NotificationDispatcher {
    * signature stop at their first failure. Returns how many were delivered.
    */
   public synchronized int retryDue() {
-    Instant now = clock.instant();
     int delivered = 0;
     long after = 0;
     // ids only grow: an entry unblocked by one delivered in this pass has a higher id, and one
-    // that failed in this pass is not picked again (so a zero backoff cannot loop)
-    Optional<NotificationQueue.Pending> next;
-    while ((next = queue.claimNext(notifierNames(), claimer, after, now, claimUntil(now)))
-        .isPresent()) {
+    // that failed in this pass is not picked again (so a zero backoff cannot loop). The time is
+    // read for each claim, so a long pass does not take claims that have already run out.
+    while (true) {
+      Instant now = clock.instant();
+      Optional<NotificationQueue.Pending> next =
+          queue.claimNext(notifierNames(), claimer, after, now, claimUntil(now));
+      if (next.isEmpty()) {
+        return delivered;
+      }
       NotificationQueue.Pending p = next.get();
       after = p.id();
-      if (deliver(p, byName(p.notifier()), now)) {
+      if (deliver(p, byName(p.notifier()))) {
         delivered++;
       }
     }
-    return delivered;
   }
 
   /**
@@ -147,14 +150,14 @@ public final class NotificationDispatcher {
   }
 
   /** Sends a claimed entry and records the outcome; true if delivered. */
-  private boolean deliver(NotificationQueue.Pending p, Notifier notifier, Instant now) {
+  private boolean deliver(NotificationQueue.Pending p, Notifier notifier) {
     try {
       notifier.send(p.notification());
     } catch (NotificationException e) {
-      failed(p, e, now);
+      failed(p, e);
       return false;
     } catch (RuntimeException e) {
-      failed(p, NotificationException.transientFailure(String.valueOf(e), e), now);
+      failed(p, NotificationException.transientFailure(String.valueOf(e), e));
       return false;
     }
     if (!queue.delivered(p.id(), claimer)) {
@@ -165,7 +168,8 @@ public final class NotificationDispatcher {
     return true;
   }
 
-  private void failed(NotificationQueue.Pending p, NotificationException e, Instant now) {
+  private void failed(NotificationQueue.Pending p, NotificationException e) {
+    Instant now = clock.instant(); // the backoff runs from the failure, after a send that may be slow
     int attempts = p.attempts() + 1;
     boolean park = !e.retryable() || attempts >= policy.maxAttempts();
     Instant due = now.plus(policy.retryDelay(attempts));
