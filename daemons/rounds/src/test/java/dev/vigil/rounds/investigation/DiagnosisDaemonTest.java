@@ -16,8 +16,12 @@ import dev.vigil.rounds.ErrorEvent;
 import dev.vigil.rounds.EventSink;
 import dev.vigil.rounds.RoundsModule;
 import dev.vigil.rounds.Severity;
+import dev.vigil.rounds.Signature;
 import dev.vigil.rounds.SignatureStatus;
 import dev.vigil.rounds.SignatureStore;
+import dev.vigil.rounds.notify.FakeGithub;
+import dev.vigil.rounds.notify.Notification;
+import dev.vigil.rounds.notify.NotificationDispatcher;
 import dev.vigil.rounds.store.SqliteDiagnosisStore;
 import dev.vigil.rounds.store.SqliteSignatureStore;
 import java.nio.file.Files;
@@ -27,6 +31,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -96,6 +101,35 @@ class DiagnosisDaemonTest {
     // counted once the investigation returns, after its notifications went out
     await().atMost(Duration.ofSeconds(10))
         .until(() -> ((InvestigationMetrics) module.diagnosis().metrics()).count("diagnosed") == 1);
+  }
+
+  @Test
+  void aCliResolveWhoseGithubCloseFailsIsSentByTheNodesNextSweep() throws Exception {
+    try (FakeGithub github = new FakeGithub()) {
+      start(Map.of("vigil.rounds.notification.backends", "github_issue",
+          "vigil.rounds.notification.github.token", "ghp_x",
+          "vigil.rounds.notification.github.repo", "acme/shop",
+          "vigil.rounds.notification.github.api-url", github.url().toString()));
+      manager.start(DiagnosisDaemons.DIAGNOSIS).get(10, TimeUnit.SECONDS);
+      time.runDue();
+      occur(module.eventSink(manager.events()), 3, 0); // diagnosed at once by the node: an issue
+      await().atMost(Duration.ofSeconds(20)).until(() -> github.issueCount() == 1);
+
+      // vigil signatures resolve, as the CLI runs it: its own investigator, queue and dispatcher
+      github.failNext(502, Map.of(), "{\"message\":\"Server Error\"}");
+      Optional<NotificationDispatcher.Outcome> told = module.diagnosis().oneShot(System.err, (inv, sigs, diags) -> {
+        Signature sig = sigs.list(SignatureStore.Query.all(10)).get(0);
+        Signature resolved = sigs.transition(sig.id(), SignatureStatus.RESOLVED, "cli:alice", "fixed",
+            time.clock().instant()).orElseThrow();
+        return inv.notify(new Notification.Resolved(Investigator.facts(resolved), "acme/shop#482"));
+      });
+      assertThat(told).contains(NotificationDispatcher.Outcome.SENT); // queued: GitHub answered 502
+      assertThat(github.issue(1).get("state").asText()).isEqualTo("open");
+
+      time.advance(Duration.ofSeconds(90)); // the node's next sweep (60 s, give or take its jitter), past the 30 s backoff
+      await().atMost(Duration.ofSeconds(20)).until(() -> github.issue(1).get("state").asText().equals("closed"));
+      assertThat(github.comments(1)).containsExactly("Resolved: acme/shop#482");
+    }
   }
 
   @Test
