@@ -136,10 +136,12 @@ class DiagnosisDaemonTest {
   void aSpentBudgetDegradesHealthUntilMidnight() throws Exception {
     start(Map.of("vigil.rounds.diagnosis.backend", "claude_code", "vigil.rounds.budget.daily-limit-usd", "0"));
     manager.start(DiagnosisDaemons.DIAGNOSIS).get(10, TimeUnit.SECONDS);
-    time.runDue();
-    time.advance(Duration.ofSeconds(31));
-    HealthCheckResult h = await().atMost(Duration.ofSeconds(10))
-        .until(() -> manager.health(DiagnosisDaemons.DIAGNOSIS), r -> r.status() != HealthStatus.UNKNOWN);
+    // the manager schedules the first check when the daemon is RUNNING, on its own thread, which
+    // under load can be after a single advance: keep time moving until a check has run
+    HealthCheckResult h = await().atMost(Duration.ofSeconds(10)).until(() -> {
+      time.advance(Duration.ofSeconds(31));
+      return manager.health(DiagnosisDaemons.DIAGNOSIS);
+    }, r -> r.status() != HealthStatus.UNKNOWN);
     assertThat(h.status()).isEqualTo(HealthStatus.DEGRADED);
     assertThat(h.message()).contains("budget exhausted until 00:00 UTC");
     assertThat(h.details()).containsEntry("budget_remaining_usd", "0.00");
