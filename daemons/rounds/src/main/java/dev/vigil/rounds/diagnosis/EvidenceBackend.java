@@ -23,7 +23,9 @@ public final class EvidenceBackend implements DiagnosisBackend {
 
   private static final int MAX_LOG_LINES = 10;
   private static final int MAX_LINE_CHARS = 300;
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT;
+  /** To the second: the report is read by people. */
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'").withZone(java.time.ZoneOffset.UTC);
 
   private final Clock clock;
 

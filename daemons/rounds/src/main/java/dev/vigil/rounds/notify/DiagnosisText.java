@@ -9,9 +9,16 @@ import java.util.Locale;
 
 /** The texts every notifier shares: a diagnosis as Markdown and as a plain block. */
 final class DiagnosisText {
-  private static final DateTimeFormatter TIME = DateTimeFormatter.ISO_INSTANT;
+  /** To the second: what people read (the stores and JSON documents keep the full precision). */
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss'Z'").withZone(java.time.ZoneOffset.UTC);
 
   private DiagnosisText() {}
+
+  /** An instant as people read it, to the second. */
+  static String time(java.time.Instant at) {
+    return TIME.format(at);
+  }
 
   static String title(SignatureFacts s) {
     String t = "[vigil] " + s.headline() + " (" + s.service() + ")";

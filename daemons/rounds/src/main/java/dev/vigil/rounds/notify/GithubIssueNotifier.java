@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -133,7 +132,7 @@ public final class GithubIssueNotifier implements Notifier {
             setState(issue.get(), "open", "reopened");
           }
           comment(issue.get(), "Regression: the error occurred again at "
-              + DateTimeFormatter.ISO_INSTANT.format(s.lastSeen()) + " after it was resolved; "
+              + DiagnosisText.time(s.lastSeen()) + " after it was resolved; "
               + DiagnosisText.occurrences(s) + ".");
         }
       }

@@ -119,7 +119,7 @@ public final class MarkdownNotifier implements Notifier {
       for (Entry e : index.values()) {
         b.append("| ").append(e.id()).append(" | ").append(cell(e.service())).append(" | ")
             .append(cell(e.headline())).append(" | ").append(e.occurrences()).append(" | ")
-            .append(e.lastSeen()).append(" | ").append(e.status()).append(" | ")
+            .append(DiagnosisText.time(java.time.Instant.parse(e.lastSeen()))).append(" | ").append(e.status()).append(" | ")
             .append(e.confidence()).append(" | ")
             .append(e.report().isEmpty() ? "" : "[report](" + e.report() + ")").append(" |\n");
       }

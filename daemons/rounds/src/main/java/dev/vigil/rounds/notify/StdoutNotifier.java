@@ -1,7 +1,6 @@
 package dev.vigil.rounds.notify;
 
 import java.io.PrintStream;
-import java.time.format.DateTimeFormatter;
 
 /** Prints one readable block per diagnosis, and one line per other notification. */
 public final class StdoutNotifier implements Notifier {
@@ -30,7 +29,7 @@ public final class StdoutNotifier implements Notifier {
                   + (r.fix().isEmpty() ? "" : ": " + r.fix()) + "\n";
           case Notification.Regressed r ->
               "vigil: signature " + r.signature().id() + " (" + r.signature().headline()
-                  + ") regressed at " + DateTimeFormatter.ISO_INSTANT.format(r.signature().lastSeen())
+                  + ") regressed at " + DiagnosisText.time(r.signature().lastSeen())
                   + "\n";
         };
     synchronized (out) {

@@ -26,15 +26,15 @@ class EvidenceBackendTest {
             "No model configured: this is the evidence, not a diagnosis. "
                 + "java.lang.IllegalStateException: cart is empty in service checkout, at "
                 + "com.acme.shop.OrderService::place; 17 occurrences since "
-                + "2026-03-14T09:26:53.360Z (last 2026-03-14T11:26:53.360Z).");
+                + "2026-03-14T09:26:53Z (last 2026-03-14T11:26:53Z).");
     assertThat(d.evidence())
         .containsExactly(
             "where: checkout, java.lang.IllegalStateException: cart is empty",
-            "how often: 17 between 2026-03-14T09:26:53.360Z and 2026-03-14T11:26:53.360Z"
+            "how often: 17 between 2026-03-14T09:26:53Z and 2026-03-14T11:26:53Z"
                 + " (about 8.5 per hour)",
             "frames (innermost first): com.acme.shop.OrderService::place"
                 + " <- com.acme.shop.CheckoutController::submit",
-            "sample 2026-03-14T11:26:53.360Z trace 5f2b8c1e9a7d4f3b8e6c2a1d0f9e8b7c"
+            "sample 2026-03-14T11:26:53Z trace 5f2b8c1e9a7d4f3b8e6c2a1d0f9e8b7c"
                 + " span 0c9d8e7f6a5b4c3d: cart is empty",
             "trace: POST /checkout (a1b2c3d4e5f60718) 250 ms",
             "log: 2026-03-14T09:26:53.300Z WARN checkout cart 7 has no items",

@@ -39,7 +39,7 @@ class FileNotifiersTest {
     assertThat(index)
         .contains("| 7 | checkout | java.lang.IllegalStateException: cart is empty | 3 |")
         .contains("| 42 | checkout | java.lang.IllegalStateException: cart is empty | 17 |"
-            + " 2026-03-14T11:26:53.360Z | diagnosed | high | [report](2026-03-15/signature-42-20260315T010005Z.md) |");
+            + " 2026-03-14T11:26:53Z | diagnosed | high | [report](2026-03-15/signature-42-20260315T010005Z.md) |");
     md.send(new Notification.Resolved(Fixtures.signature(42, 17), ""));
     assertThat(Files.readString(out.resolve("index.md"))).doesNotContain("| 42 |").contains("| 7 |");
     md.send(new Notification.Regressed(Fixtures.signature(42, 18)));
@@ -63,7 +63,7 @@ class FileNotifiersTest {
     md.send(new Notification.Recurred(Fixtures.signature(42, 30), 17));
     assertThat(Files.readString(out.resolve("index.md")))
         .contains("| 42 | checkout | java.lang.IllegalStateException: cart is empty | 30 |"
-            + " 2026-03-14T11:26:53.360Z | diagnosed | high | [report](2026-03-14/signature-42-20260314T120005Z.md) |");
+            + " 2026-03-14T11:26:53Z | diagnosed | high | [report](2026-03-14/signature-42-20260314T120005Z.md) |");
     try (Stream<Path> reports = Files.list(out.resolve("2026-03-14"))) {
       assertThat(reports).hasSize(1);
     }
@@ -79,7 +79,7 @@ class FileNotifiersTest {
         .send(new Notification.Recurred(Fixtures.signature(42, 30), 17));
     assertThat(bytes.toString(StandardCharsets.UTF_8)).isEqualTo(
         "vigil: signature 42 (java.lang.IllegalStateException: cart is empty) seen again: 30 occurrences,"
-            + " 13 since the last notice (first 2026-03-14T09:26:53.360Z, last 2026-03-14T11:26:53.360Z)\n");
+            + " 13 since the last notice (first 2026-03-14T09:26:53Z, last 2026-03-14T11:26:53Z)\n");
   }
 
   @Test
@@ -105,7 +105,7 @@ class FileNotifiersTest {
             """
             === vigil diagnosis: signature 42 (checkout) ===
             java.lang.IllegalStateException: cart is empty
-            occurrences: 17 (first 2026-03-14T09:26:53.360Z, last 2026-03-14T11:26:53.360Z)
+            occurrences: 17 (first 2026-03-14T09:26:53Z, last 2026-03-14T11:26:53Z)
             confidence: high  model: claude-sonnet-4-5  cost: 0.00423 USD  duration: 2.1 s
             root cause: OrderService.place is called with an empty cart
             evidence:

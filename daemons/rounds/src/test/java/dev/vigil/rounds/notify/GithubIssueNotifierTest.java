@@ -74,8 +74,8 @@ class GithubIssueNotifierTest {
     assertThat(github.comments(2).get(0)).startsWith("New diagnosis:\n\n# java.lang.IllegalStateException");
     assertThat(github.comments(2).get(1))
         .isEqualTo("Seen again: **30** occurrences in all, 13 since the last notice (17).\n\n"
-            + "- **First seen:** 2026-03-14T09:26:53.360Z\n"
-            + "- **Last seen:** 2026-03-14T11:26:53.360Z");
+            + "- **First seen:** 2026-03-14T09:26:53Z\n"
+            + "- **Last seen:** 2026-03-14T11:26:53Z");
     // another signature gets its own issue
     notifier.send(Fixtures.diagnosed(43));
     assertThat(github.issueCount()).isEqualTo(3);
@@ -94,7 +94,7 @@ class GithubIssueNotifierTest {
     notifier.send(new Notification.Regressed(Fixtures.signature(42, 18)));
     assertThat(github.issue(1).get("state").asText()).isEqualTo("open");
     assertThat(github.issue(1).get("state_reason").asText()).isEqualTo("reopened");
-    assertThat(github.comments(1).get(1)).startsWith("Regression: the error occurred again at 2026-03-14T11:26:53.360Z");
+    assertThat(github.comments(1).get(1)).startsWith("Regression: the error occurred again at 2026-03-14T11:26:53Z");
     List<String> lines = github.requestLines();
     assertThat(lines.subList(lines.size() - 3, lines.size()))
         .containsExactly(
