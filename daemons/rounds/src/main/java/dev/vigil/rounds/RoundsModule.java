@@ -316,6 +316,29 @@ public final class RoundsModule implements AutoCloseable {
     return diagnosis;
   }
 
+  /**
+   * Signature management on the store file, as the CLI does it: whether or not a node runs next
+   * to it (SQLite serialises the writers).
+   *
+   * @param notifyTo where the stdout notifier of a change prints (the CLI's stderr)
+   */
+  public dev.vigil.rounds.investigation.Management management(java.io.PrintStream notifyTo) {
+    return new dev.vigil.rounds.investigation.Management(
+        diagnosis, this::openStoreReadOnly, () -> {}, notifyTo, clock);
+  }
+
+  /**
+   * Signature management as a node's HTTP API does it: only while {@link #SIGNATURE_STORE} has the
+   * store open (every call fails with a {@link StoreException} saying so otherwise), so a node
+   * whose profile leaves the rounds daemons out never creates a store file.
+   *
+   * @param notifyTo where the stdout notifier of a change prints (the node's stdout)
+   */
+  public dev.vigil.rounds.investigation.Management nodeManagement(java.io.PrintStream notifyTo) {
+    return new dev.vigil.rounds.investigation.Management(
+        diagnosis, this::openStoreReadOnly, store::get, notifyTo, clock);
+  }
+
   /** The module's metrics, for the node's {@code /metrics}. */
   public MultiCollector metrics() {
     return metrics;

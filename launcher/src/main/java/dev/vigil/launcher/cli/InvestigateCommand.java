@@ -2,10 +2,9 @@ package dev.vigil.launcher.cli;
 
 import dev.vigil.rounds.RoundsModule;
 import dev.vigil.rounds.StoreException;
-import dev.vigil.rounds.investigation.Investigator;
+import dev.vigil.rounds.investigation.Management;
+import dev.vigil.rounds.investigation.ManagementJson;
 import java.io.PrintWriter;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,8 +14,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code vigil investigate}: runs one investigation cycle now on the store file (the due
- * signatures, as the DIAGNOSIS daemon's sweep would, under the same leases and budget ledger) and
- * prints what it did. Exit 0, 1 when the store cannot be opened, 78 bad settings.
+ * signatures, as the DIAGNOSIS daemon's sweep would, under the same leases and budget ledger;
+ * {@link Management#investigate}, as the node's HTTP API does) and prints what it did; a spent
+ * budget is said on stderr. Exit 0, 1 when the store cannot be opened, 78 bad settings.
  */
 @Command(name = "investigate", description = "Run one investigation cycle now.")
 final class InvestigateCommand implements Callable<Integer> {
@@ -34,16 +34,16 @@ final class InvestigateCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    String actor = "cli:" + System.getProperty("user.name", "unknown");
     try (RoundsModule module = SignaturesCommand.module(parent)) {
-      Investigator.Report r = module.diagnosis().oneShot(System.err, (inv, sigs, diags) -> inv.cycle());
+      Management.Cycle c = module.management(System.err).investigate(actor);
       if (json) {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("started", r.started());
-        doc.put("diagnosed", r.diagnosed());
-        doc.put("notifications_retried", r.notificationsRetried());
-        out.println(SignaturesCommand.JSON.writeValueAsString(doc));
+        out.println(SignaturesCommand.JSON.writeValueAsString(ManagementJson.report(c.report())));
       } else {
-        out.println(r.started() + " investigation(s), " + r.diagnosed() + " diagnosed");
+        out.println(c.report().started() + " investigation(s), " + c.report().diagnosed() + " diagnosed");
+      }
+      if (!c.budgetText().isEmpty()) {
+        err.println("vigil investigate: " + c.budgetText());
       }
       return 0;
     } catch (StoreException e) {

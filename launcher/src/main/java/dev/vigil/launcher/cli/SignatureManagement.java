@@ -1,17 +1,9 @@
 package dev.vigil.launcher.cli;
 
 import dev.vigil.rounds.RoundsModule;
-import dev.vigil.rounds.Signature;
-import dev.vigil.rounds.SignatureStatus;
-import dev.vigil.rounds.SignatureStore;
 import dev.vigil.rounds.StoreException;
-import dev.vigil.rounds.investigation.InvestigationState;
-import dev.vigil.rounds.investigation.Investigator;
-import dev.vigil.rounds.notify.Notification;
-import dev.vigil.rounds.store.SqliteDiagnosisStore;
+import dev.vigil.rounds.investigation.Management;
 import java.io.PrintWriter;
-import java.time.Instant;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,22 +13,23 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code vigil signatures mute|resolve|retriage|reinvestigate ID}: each writes to the store file
- * (next to a running node: SQLite serialises the writers) and is audited with the actor {@code
- * cli:USER} and the reason. Exit 0 done, 1 no store, no such signature or a move the lifecycle does
- * not allow, 78 bad settings.
+ * {@code vigil signatures mute|resolve|retriage|reinvestigate ID}: each calls the rounds module's
+ * {@link Management} (the same code as the node's HTTP API) on the store file, next to a running
+ * node or not (SQLite serialises the writers), audited with the actor {@code cli:USER} and the
+ * reason. Exit 0 done, 1 no store, no such signature or a move the lifecycle does not allow, 78
+ * bad settings.
  */
 final class SignatureManagement {
   private SignatureManagement() {}
 
-  /** What one command does to the stores; returns the line it prints. */
+  /** What one command asks of {@link Management}. */
+  @FunctionalInterface
   interface Action {
-    String apply(
-        long id, String actor, Instant now, SignatureStore signatures, SqliteDiagnosisStore diagnoses,
-        Investigator investigator);
+    Management.Answer<Management.Moved> apply(Management management, long id, String actor)
+        throws InterruptedException;
   }
 
-  /** Shared by the commands: the id, the reason, the store. */
+  /** Shared by the commands: the id, the store, the answer printed. */
   abstract static class Base implements Callable<Integer> {
     @ParentCommand SignaturesCommand signatures;
 
@@ -56,30 +49,26 @@ final class SignatureManagement {
       PrintWriter err = spec.commandLine().getErr();
       String actor = "cli:" + System.getProperty("user.name", "unknown");
       try (RoundsModule module = SignaturesCommand.module(signatures.parent)) {
-        String line = module.diagnosis().oneShot(System.err, (inv, sigs, diags) -> {
-          if (sigs.get(id).isEmpty()) {
-            return null;
+        Management.Answer<Management.Moved> answer = action().apply(module.management(System.err), id, actor);
+        switch (answer) {
+          case Management.Answer.Done<Management.Moved> done -> {
+            out.println(done.value().message());
+            return 0;
           }
-          return action().apply(id, actor, Instant.now(), sigs, diags, inv);
-        });
-        if (line == null) {
-          err.println("vigil signatures: no signature " + id);
-          return Cli.NOT_OK;
+          case Management.Answer.NotFound<Management.Moved> none -> {
+            err.println("vigil signatures: no signature " + id);
+            return Cli.NOT_OK;
+          }
+          case Management.Answer.Refused<Management.Moved> refused -> {
+            err.println("vigil signatures: " + refused.message());
+            return Cli.NOT_OK;
+          }
         }
-        out.println(line);
-        return 0;
-      } catch (SignatureStore.IllegalTransitionException e) {
-        err.println("vigil signatures: " + e.getMessage());
-        return Cli.NOT_OK;
       } catch (StoreException e) {
         err.println("vigil signatures: " + e.getMessage());
         return Cli.NOT_OK;
       }
     }
-  }
-
-  static String moved(Optional<Signature> s) {
-    return s.map(x -> "signature " + x.id() + " is " + x.status().wireName()).orElse(null);
   }
 
   /** {@code vigil signatures mute ID [--reason R]}. */
@@ -90,7 +79,7 @@ final class SignatureManagement {
 
     @Override
     Action action() {
-      return (id, actor, now, sigs, diags, inv) -> moved(sigs.transition(id, SignatureStatus.MUTED, actor, reason, now));
+      return (m, id, actor) -> m.mute(id, actor, reason);
     }
   }
 
@@ -102,13 +91,7 @@ final class SignatureManagement {
 
     @Override
     Action action() {
-      return (id, actor, now, sigs, diags, inv) -> {
-        Optional<Signature> s = sigs.transition(
-            id, SignatureStatus.RESOLVED, actor, fix == null || fix.isBlank() ? "resolved" : "resolved by " + fix, now);
-        // tells the notifiers (a GitHub issue is closed); a failure waits in this run's queue only
-        s.ifPresent(x -> inv.notify(new Notification.Resolved(Investigator.facts(x), fix == null ? "" : fix)));
-        return moved(s);
-      };
+      return (m, id, actor) -> m.resolve(id, actor, fix);
     }
   }
 
@@ -120,7 +103,7 @@ final class SignatureManagement {
 
     @Override
     Action action() {
-      return (id, actor, now, sigs, diags, inv) -> state(id, diags.reset(id, false, actor, reason, now), "retriaged");
+      return (m, id, actor) -> m.retriage(id, actor, reason);
     }
   }
 
@@ -132,17 +115,7 @@ final class SignatureManagement {
 
     @Override
     Action action() {
-      return (id, actor, now, sigs, diags, inv) -> {
-        Signature s = sigs.get(id).orElseThrow();
-        if (s.status() == SignatureStatus.MUTED || s.status() == SignatureStatus.RESOLVED) {
-          throw new SignatureStore.IllegalTransitionException(id, s.status(), SignatureStatus.INVESTIGATING);
-        }
-        return state(id, diags.reset(id, true, actor, reason, now), "queued for investigation at the next sweep");
-      };
+      return (m, id, actor) -> m.reinvestigate(id, actor, reason);
     }
-  }
-
-  static String state(long id, Optional<InvestigationState> st, String what) {
-    return st.map(x -> "signature " + id + " " + what).orElse(null);
   }
 }

@@ -112,11 +112,21 @@ public final class DiagnosisDaemons {
    * @throws dev.vigil.rounds.StoreException if the store cannot be opened
    */
   public <T> T oneShot(PrintStream notifyTo, OneShot<T> work) throws InterruptedException {
+    return oneShot(notifyTo, "cli", work);
+  }
+
+  /**
+   * As {@link #oneShot(PrintStream, OneShot)}, leasing as {@code who} (the lease owner, and so the
+   * actor of the lease's audit entries, is {@code who-PID-RANDOM}).
+   *
+   * @throws dev.vigil.rounds.StoreException if the store cannot be opened
+   */
+  public <T> T oneShot(PrintStream notifyTo, String who, OneShot<T> work) throws InterruptedException {
     Parts own = new Parts(parts.config(), parts.settings(), parts.budget(), parts.dbPath(), parts.storeOptions(),
         parts.signatures(), parts.workingDir(), parts.contexts(), parts.notifications(), notifyTo, parts.clock(),
         new InvestigationMetrics());
     try (SqliteSignatureStore signatures = SqliteSignatureStore.open(parts.dbPath(), parts.storeOptions())) {
-      Running r = own.open(() -> signatures, "cli");
+      Running r = own.open(() -> signatures, who);
       try {
         return work.run(r.investigator(), signatures, r.store());
       } finally {
