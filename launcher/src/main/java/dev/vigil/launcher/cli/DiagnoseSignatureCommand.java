@@ -31,9 +31,6 @@ final class DiagnoseSignatureCommand implements Callable<Integer> {
   @Parameters(paramLabel = "ID", description = "The signature's id.")
   long id;
 
-  @Option(names = "--reason", paramLabel = "R", defaultValue = "", description = "Why (audited).")
-  String reason;
-
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
   boolean help;
 
@@ -43,7 +40,7 @@ final class DiagnoseSignatureCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     String actor = "cli:" + System.getProperty("user.name", "unknown");
     try (RoundsModule module = SignaturesCommand.module(parent)) {
-      Management.Answer<Investigator.Result> answer = module.management(System.err).diagnose(id, actor, reason);
+      Management.Answer<Investigator.Result> answer = module.management(System.err).diagnose(id, actor);
       switch (answer) {
         case Management.Answer.NotFound<Investigator.Result> none -> {
           err.println("vigil diagnose-signature: no signature " + id);

@@ -224,15 +224,16 @@ public final class Management {
 
   /**
    * Investigates signature {@code id} now on the calling thread, whatever its triage, with the
-   * configured backend charged through the budget ledger; the request is audited first ({@code
-   * diagnosis requested[: REASON]}). Refused when the signature is muted, resolved or leased by an
+   * configured backend charged through the budget ledger. It leases as {@code actor}, so the
+   * audit entries of the lease and the diagnosis name {@code ACTOR-PID-RANDOM} with the reason
+   * {@code investigation requested}. Refused when the signature is muted, resolved or leased by an
    * investigation under way. Done whatever the investigation's outcome: a failure, or a budget with
    * no room ({@link Investigator.Outcome#BUDGET_EXHAUSTED}, the reason and the reset time in the
    * state), is in the result.
    *
    * @throws StoreException if the store cannot be written
    */
-  public Answer<Investigator.Result> diagnose(long id, String actor, String reason) throws InterruptedException {
+  public Answer<Investigator.Result> diagnose(long id, String actor) throws InterruptedException {
     requireStore.run();
     return diagnosis.<Answer<Investigator.Result>>oneShot(notifyTo, actor, (inv, sigs, diags) -> {
       Optional<Signature> s = sigs.get(id);
@@ -250,7 +251,6 @@ public final class Management {
         return new Answer.Refused<>(id, "signature " + id + " is being investigated by " + st.leaseOwner()
             + " (leased until " + st.leaseUntil() + ")");
       }
-      diags.note(id, actor, "diagnosis requested" + (reason == null || reason.isBlank() ? "" : ": " + reason), now);
       try {
         return new Answer.Done<>(inv.investigateOne(id));
       } catch (IllegalStateException e) { // taken between the check and the lease

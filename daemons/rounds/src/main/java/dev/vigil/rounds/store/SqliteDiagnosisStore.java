@@ -475,24 +475,6 @@ public final class SqliteDiagnosisStore implements AutoCloseable {
   }
 
   /**
-   * Audits a request that moves nothing (an operator asking for a diagnosis now): an entry from
-   * the signature's status to itself, with the actor and the reason.
-   *
-   * @return false if there is no such signature
-   */
-  public boolean note(long id, String actor, String reason, Instant now) {
-    requireWritable();
-    return write("audit a request on signature " + id, () -> {
-      Optional<Signature> s = signatureByIdOptional(id);
-      if (s.isEmpty()) {
-        return false;
-      }
-      insertAudit(id, now, actor, s.get().status(), s.get().status(), reason);
-      return true;
-    });
-  }
-
-  /**
    * Gives up {@code owner}'s lease without counting a failure (the daemon is stopping), moving the
    * signature back; audited.
    */
