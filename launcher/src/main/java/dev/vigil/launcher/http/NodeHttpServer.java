@@ -1,5 +1,8 @@
 package dev.vigil.launcher.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.vigil.core.DaemonManager;
 import dev.vigil.core.DaemonState;
 import dev.vigil.core.DaemonType;
@@ -57,11 +60,15 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /metrics}: Prometheus text 0.0.4, or OpenMetrics when the client accepts it
  *   <li>{@code POST /api/daemons/{name}/{start|stop|restart|reset}}: 202; bearer token
  *   <li>{@code POST /api/shutdown}: 202, then runs the shutdown request; bearer token
+ *   <li>the modules' {@link ApiRoute}s ({@link Extensions#routes()}): bearer token; the body a
+ *       JSON object, the caller named by {@code X-Vigil-Actor}
  * </ul>
  *
  * <p>Errors are JSON {@code {"error": code, "message": text}}: 400 malformed control path, 401
  * missing or wrong token, 404 unknown path or daemon, 405 wrong method (with {@code Allow}), 409
- * start of a FAILED daemon, 413 a body over 64 KiB, 500 a bug. Control requests are answered when
+ * start of a FAILED daemon, 413 a body over 64 KiB, 500 a bug; a module route also answers 400
+ * when the body is not a JSON object or {@code X-Vigil-Actor} is not 1 to 64 printable ASCII
+ * characters, and whatever its handler answers. Control requests are answered when
  * the manager has accepted them, without waiting for the daemon to get there.
  *
  * <p>Thread-safe; {@link #close()} stops the server and may be called more than once.
@@ -73,6 +80,8 @@ public final class NodeHttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeHttpServer.class);
   private static final Set<String> ACTIONS = Set.of("start", "stop", "restart", "reset");
   private static final String CONTROL_PATH = "/api/daemons/";
+  /** Names the caller of a module's route in its audit log. */
+  static final String ACTOR_HEADER = "X-Vigil-Actor";
 
   private final Server server;
   private final PrometheusRegistry registry;
@@ -106,20 +115,29 @@ public final class NodeHttpServer implements AutoCloseable {
   }
 
   /**
-   * What a node adds to the server besides its manager: the daemons' own metrics, and whether it
-   * is draining before a shutdown (then {@code /ready} answers 503 whatever the daemons say).
+   * What a node adds to the server besides its manager: the daemons' own metrics, whether it is
+   * draining before a shutdown (then {@code /ready} answers 503 whatever the daemons say), and the
+   * modules' authenticated endpoints.
    *
    * @param metrics collectors scraped on {@code /metrics} with the built-in ones
    * @param draining true from the shutdown signal on
+   * @param routes endpoints the modules add under {@code /api/}, each behind the bearer token;
+   *     none may clash with a built-in route or another one
    */
-  public record Extensions(List<MultiCollector> metrics, BooleanSupplier draining) {
+  public record Extensions(List<MultiCollector> metrics, BooleanSupplier draining, List<ApiRoute> routes) {
     /** Nothing added. */
     public static final Extensions NONE = new Extensions(List.of(), () -> false);
 
-    /** Copies the list. */
+    /** Copies the lists. */
     public Extensions {
       metrics = List.copyOf(metrics);
       Objects.requireNonNull(draining, "draining");
+      routes = List.copyOf(routes);
+    }
+
+    /** Metrics and the draining flag, no routes. */
+    public Extensions(List<MultiCollector> metrics, BooleanSupplier draining) {
+      this(metrics, draining, List.of());
     }
   }
 
@@ -128,6 +146,7 @@ public final class NodeHttpServer implements AutoCloseable {
    * {@link Extensions}.
    *
    * @throws IOException if the address cannot be bound
+   * @throws IllegalArgumentException if a route of {@code extensions} clashes with another
    */
   public static NodeHttpServer start(
       String host,
@@ -173,7 +192,8 @@ public final class NodeHttpServer implements AutoCloseable {
     extensions.metrics().forEach(registry::register);
 
     Routes routes =
-        new Routes(manager, node, token, shutdownRequest, registry, extensions.draining());
+        new Routes(
+            manager, node, token, shutdownRequest, registry, extensions.draining(), extensions.routes());
     server.setHandler(routes);
     server.setErrorHandler(new JsonErrors());
     try {
@@ -269,10 +289,10 @@ public final class NodeHttpServer implements AutoCloseable {
     }
   }
 
-  /** One endpoint: a handler method with the path parameters it matched. */
+  /** One endpoint: a handler method with the path parameters it matched and the body read. */
   @FunctionalInterface
   private interface Endpoint {
-    Reply handle(Request request, Map<String, String> params) throws Exception;
+    Reply handle(Request request, Map<String, String> params, byte[] body) throws Exception;
   }
 
   /**
@@ -301,6 +321,24 @@ public final class NodeHttpServer implements AutoCloseable {
       }
       return params;
     }
+
+    /** Whether some path could match both this route and {@code other} with the same method. */
+    boolean clashesWith(Route other) {
+      if (!method.equals(other.method())) {
+        return false;
+      }
+      String[] a = template.split("/", -1);
+      String[] b = other.template().split("/", -1);
+      if (a.length != b.length) {
+        return false;
+      }
+      for (int i = 0; i < a.length; i++) {
+        if (!a[i].startsWith("{") && !b[i].startsWith("{") && !a[i].equals(b[i])) {
+          return false;
+        }
+      }
+      return true;
+    }
   }
 
   /** The Jetty handler: matches the route, checks method, size and token, then calls it. */
@@ -321,7 +359,8 @@ public final class NodeHttpServer implements AutoCloseable {
         String token,
         Runnable shutdownRequest,
         PrometheusRegistry registry,
-        BooleanSupplier draining) {
+        BooleanSupplier draining,
+        List<ApiRoute> moduleRoutes) {
       this.manager = manager;
       this.draining = draining;
       this.node = node;
@@ -332,14 +371,34 @@ public final class NodeHttpServer implements AutoCloseable {
           manager.registry().types().stream()
               .map(DaemonType::name)
               .collect(Collectors.toCollection(TreeSet::new));
-      this.routes =
-          List.of(
-              new Route("GET", "/health", false, (r, p) -> probe(manager.livenessProbe())),
-              new Route("GET", "/ready", false, (r, p) -> ready()),
-              new Route("GET", "/status", false, (r, p) -> status()),
-              new Route("GET", "/metrics", false, (r, p) -> metrics(r)),
-              new Route("POST", CONTROL_PATH + "{name}/{action}", true, this::control),
-              new Route("POST", "/api/shutdown", true, (r, p) -> shutdown()));
+      List<Route> all =
+          new ArrayList<>(
+              List.of(
+                  new Route("GET", "/health", false, (r, p, b) -> probe(manager.livenessProbe())),
+                  new Route("GET", "/ready", false, (r, p, b) -> ready()),
+                  new Route("GET", "/status", false, (r, p, b) -> status()),
+                  new Route("GET", "/metrics", false, (r, p, b) -> metrics(r)),
+                  new Route("POST", CONTROL_PATH + "{name}/{action}", true, (r, p, b) -> control(p)),
+                  new Route("POST", "/api/shutdown", true, (r, p, b) -> shutdown())));
+      for (ApiRoute api : moduleRoutes) {
+        Route route =
+            new Route(api.method(), api.template(), true, (r, p, b) -> module(api, r, p, b));
+        for (Route existing : all) {
+          if (existing.clashesWith(route)) {
+            throw new IllegalArgumentException(
+                "route "
+                    + api.method()
+                    + " "
+                    + api.template()
+                    + " clashes with "
+                    + existing.method()
+                    + " "
+                    + existing.template());
+          }
+        }
+        all.add(route);
+      }
+      this.routes = List.copyOf(all);
     }
 
     void bound(NodeInfo withUrl) {
@@ -395,7 +454,8 @@ public final class NodeHttpServer implements AutoCloseable {
                 request.getMethod() + " is not allowed on " + path + "; use " + allowed)
             .withHeader(HttpHeader.ALLOW.asString(), String.join(", ", allowed));
       }
-      if (!bodyFits(request)) {
+      byte[] body = body(request);
+      if (body.length > MAX_BODY_BYTES) {
         return Reply.error(
             413, "payload_too_large", "the request body is over " + MAX_BODY_BYTES + " bytes");
       }
@@ -403,22 +463,74 @@ public final class NodeHttpServer implements AutoCloseable {
         return Reply.error(401, "unauthorized", "a valid bearer token is required")
             .withHeader(HttpHeader.WWW_AUTHENTICATE.asString(), "Bearer realm=\"vigil\"");
       }
-      return route.endpoint().handle(request, params);
+      return route.endpoint().handle(request, params, body);
     }
 
     /**
-     * Reads (and drops) the body, up to one byte over the limit, whatever length is declared: no
-     * endpoint takes a body yet, but reading it lets the connection be reused, the client gets
-     * its 413 instead of a reset while it is still sending, and the limit keeps a client from
-     * streaming forever.
+     * Reads the body, up to one byte over the limit, whatever length is declared: reading it all
+     * lets the connection be reused, the client gets its 413 instead of a reset while it is still
+     * sending, and the limit keeps a client from streaming forever.
      */
-    private static boolean bodyFits(Request request) throws IOException {
+    private static byte[] body(Request request) throws IOException {
       if (request.getLength() == 0) {
-        return true;
+        return new byte[0];
       }
       try (InputStream in = Request.asInputStream(request)) {
-        return in.readNBytes(MAX_BODY_BYTES + 1).length <= MAX_BODY_BYTES;
+        return in.readNBytes(MAX_BODY_BYTES + 1);
       }
+    }
+
+    /**
+     * A module's route: the caller's name, the body as a JSON object, then its handler. Its
+     * handler may block for minutes (a diagnosis waits on a model): idle timeouts are ignored
+     * while it runs, since the connection is idle by design then.
+     */
+    private Reply module(ApiRoute api, Request request, Map<String, String> params, byte[] body)
+        throws Exception {
+      String actor = "api:token";
+      String named = request.getHeaders().get(ACTOR_HEADER);
+      if (named != null) {
+        String name = named.strip();
+        if (name.isEmpty() || name.length() > 64 || !name.chars().allMatch(c -> c >= 0x20 && c < 0x7f)) {
+          return Reply.error(
+              400,
+              "bad_request",
+              "header "
+                  + ACTOR_HEADER
+                  + ": must be 1 to 64 printable ASCII characters (it names the caller in the audit log)");
+        }
+        actor = "api:" + name;
+      }
+      JsonNode tree;
+      if (new String(body, StandardCharsets.UTF_8).isBlank()) {
+        tree = Json.MAPPER.createObjectNode();
+      } else {
+        try {
+          tree = Json.MAPPER.readTree(body);
+        } catch (JsonProcessingException e) {
+          return Reply.error(400, "bad_request", "the body is not JSON: " + e.getOriginalMessage());
+        }
+      }
+      if (!(tree instanceof ObjectNode object)) {
+        return Reply.error(
+            400,
+            "bad_request",
+            "the body must be a JSON object, not " + tree.getNodeType().name().toLowerCase(Locale.ROOT));
+      }
+      Map<String, List<String>> query = new LinkedHashMap<>();
+      try {
+        Request.extractQueryParameters(request).forEach(f -> query.put(f.getName(), f.getValues()));
+      } catch (RuntimeException e) {
+        return Reply.error(400, "bad_request", "the query string cannot be read: " + e.getMessage());
+      }
+      request.addIdleTimeoutListener(timeout -> false);
+      ApiRoute.Response answer =
+          api.handler().handle(new ApiRoute.Request(params, query, object, actor));
+      Reply reply = Reply.json(answer.status(), answer.body());
+      for (Map.Entry<String, String> h : answer.headers().entrySet()) {
+        reply = reply.withHeader(h.getKey(), h.getValue());
+      }
+      return reply;
     }
 
     /** Compares digests so the comparison takes as long whatever the token's length. */
@@ -491,7 +603,7 @@ public final class NodeHttpServer implements AutoCloseable {
       return new Reply(200, writer.getContentType(), out.toByteArray(), Map.of());
     }
 
-    private Reply control(Request request, Map<String, String> params) {
+    private Reply control(Map<String, String> params) {
       String action = params.get("action").toLowerCase(Locale.ROOT);
       if (!ACTIONS.contains(action)) {
         return Reply.error(

@@ -12,6 +12,7 @@ import dev.vigil.core.DaemonSpec;
 import dev.vigil.core.DaemonType;
 import dev.vigil.core.EventBus;
 import dev.vigil.core.IdleDaemon;
+import dev.vigil.launcher.http.ApiRoute;
 import dev.vigil.launcher.http.HealthServerDaemon;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import java.time.Duration;
@@ -60,16 +61,19 @@ public final class Catalog {
   private final Map<DaemonType, DaemonSpec> specs;
   private final List<MultiCollector> metrics;
   private final List<Consumer<EventBus>> busUsers;
+  private final List<ApiRoute> routes;
   private final Settings settings;
 
   private Catalog(
       Map<DaemonType, DaemonSpec> specs,
       List<MultiCollector> metrics,
       List<Consumer<EventBus>> busUsers,
+      List<ApiRoute> routes,
       Settings settings) {
     this.specs = specs;
     this.metrics = metrics;
     this.busUsers = busUsers;
+    this.routes = routes;
     this.settings = settings;
   }
 
@@ -87,12 +91,14 @@ public final class Catalog {
     Map<DaemonType, DaemonSpec> specs = new LinkedHashMap<>();
     List<MultiCollector> metrics = new ArrayList<>();
     List<Consumer<EventBus>> busUsers = new ArrayList<>();
+    List<ApiRoute> routes = new ArrayList<>();
     for (DaemonModule module : modules) {
       try {
         DaemonModule.Built built = module.build(config, context);
         built.specs().forEach(s -> specs.put(s.type(), s));
         metrics.addAll(built.metrics());
         busUsers.add(built.onEventBus());
+        routes.addAll(built.routes());
       } catch (ConfigException e) {
         problems.addAll(describe(e));
       }
@@ -167,7 +173,8 @@ public final class Catalog {
     if (!problems.isEmpty()) {
       throw new BadConfigException(problems);
     }
-    return new Catalog(Map.copyOf(overridden), List.copyOf(metrics), List.copyOf(busUsers), settings);
+    return new Catalog(
+        Map.copyOf(overridden), List.copyOf(metrics), List.copyOf(busUsers), List.copyOf(routes), settings);
   }
 
   /** The specs of the modules' daemons and the plug-ins, overrides applied. */
@@ -178,6 +185,11 @@ public final class Catalog {
   /** The daemons' own metrics collectors, for {@code /metrics}. */
   public List<MultiCollector> metrics() {
     return metrics;
+  }
+
+  /** The modules' endpoints, for the node's HTTP server. */
+  public List<ApiRoute> routes() {
+    return routes;
   }
 
   /** Hands the node's event bus to the modules that asked for it; before anything starts. */

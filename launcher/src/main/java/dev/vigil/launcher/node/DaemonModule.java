@@ -3,6 +3,7 @@ package dev.vigil.launcher.node;
 import com.typesafe.config.Config;
 import dev.vigil.core.DaemonSpec;
 import dev.vigil.core.EventBus;
+import dev.vigil.launcher.http.ApiRoute;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import java.net.URI;
 import java.nio.file.Path;
@@ -34,16 +35,28 @@ public interface DaemonModule {
    * @param metrics collectors for {@code /metrics}
    * @param onEventBus told the node's event bus once the manager is built, before anything starts
    *     (a module whose daemons publish typed events from outside a daemon context)
+   * @param routes endpoints it adds to the node's HTTP server, each behind the control API's
+   *     bearer token (a module's management API)
    */
-  record Built(List<DaemonSpec> specs, List<MultiCollector> metrics, Consumer<EventBus> onEventBus) {
+  record Built(
+      List<DaemonSpec> specs,
+      List<MultiCollector> metrics,
+      Consumer<EventBus> onEventBus,
+      List<ApiRoute> routes) {
     /** Copies the lists. */
     public Built {
       specs = List.copyOf(specs);
       metrics = List.copyOf(metrics);
       Objects.requireNonNull(onEventBus, "onEventBus");
+      routes = List.copyOf(routes);
     }
 
-    /** A module that needs no event bus. */
+    /** A module that adds no endpoint. */
+    public Built(List<DaemonSpec> specs, List<MultiCollector> metrics, Consumer<EventBus> onEventBus) {
+      this(specs, metrics, onEventBus, List.of());
+    }
+
+    /** A module that needs no event bus and adds no endpoint. */
     public Built(List<DaemonSpec> specs, List<MultiCollector> metrics) {
       this(specs, metrics, bus -> {});
     }

@@ -24,7 +24,8 @@ final class Modules {
   /**
    * The rounds pipeline: the signature store, the poller, the DIAGNOSIS investigator, and the OTLP
    * receiver pushing into the same ingest pipeline (its URL published in node.json as {@code
-   * otlp_url}) and holding the recent traces and logs investigations read.
+   * otlp_url}) and holding the recent traces and logs investigations read; and the signature
+   * management endpoints ({@link SignaturesApi}).
    */
   private static DaemonModule.Built rounds(Config config, DaemonModule.Context context) {
     OtlpSettings otlp = OtlpSettings.from(config);
@@ -43,7 +44,11 @@ final class Modules {
     List<DaemonSpec> specs = new ArrayList<>(rounds.specs());
     specs.add(receiver);
     return new DaemonModule.Built(
-        specs, List.of(rounds.metrics(), rounds.diagnosis().metrics(), otlpMetrics), rounds::publishTo);
+        specs,
+        List.of(rounds.metrics(), rounds.diagnosis().metrics(), otlpMetrics),
+        rounds::publishTo,
+        // changes notify on the node's stdout, as the DIAGNOSIS daemon's stdout notifier does
+        SignaturesApi.routes(rounds.nodeManagement(System.out), Clock.systemUTC()));
   }
 
   private static DaemonModule.Built sandboxHealth(Config config, DaemonModule.Context context) {

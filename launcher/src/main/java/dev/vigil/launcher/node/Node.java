@@ -198,7 +198,7 @@ public final class Node {
             info,
             manager::get,
             this::requestShutdown,
-            new NodeHttpServer.Extensions(catalog.metrics(), draining::get),
+            new NodeHttpServer.Extensions(catalog.metrics(), draining::get, catalog.routes()),
             uri -> {
               republish.set(() -> written(state, info, uri));
               republish.get().run();
