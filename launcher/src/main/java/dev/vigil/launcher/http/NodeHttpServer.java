@@ -191,9 +191,15 @@ public final class NodeHttpServer implements AutoCloseable {
     registry.register(new DaemonMetrics(manager::snapshot, node.version()));
     extensions.metrics().forEach(registry::register);
 
-    Routes routes =
-        new Routes(
-            manager, node, token, shutdownRequest, registry, extensions.draining(), extensions.routes());
+    Routes routes;
+    try {
+      routes =
+          new Routes(
+              manager, node, token, shutdownRequest, registry, extensions.draining(), extensions.routes());
+    } catch (IllegalArgumentException e) {
+      registry.clear(); // JvmMetrics keeps the registries it was given: let go of the manager
+      throw e;
+    }
     server.setHandler(routes);
     server.setErrorHandler(new JsonErrors());
     try {
