@@ -188,6 +188,81 @@ class RoundsIT {
         .containsExactly(payment.getSpanContext().getTraceId());
   }
 
+  // ---- management over the authenticated HTTP API
+
+  @Test
+  void anOperatorMutesAndResolvesOverHttpWithTheNodesTokenAndTheCliSeesIt() throws Exception {
+    startNode(Map.of(), "--all");
+    SdkLoggerProvider logging =
+        SdkLoggerProvider.builder()
+            .setResource(service("billing"))
+            .addLogRecordProcessor(
+                BatchLogRecordProcessor.builder(
+                        OtlpHttpLogRecordExporter.builder()
+                            .setEndpoint(otlpUrl().resolve("/v1/logs").toString())
+                            .build())
+                    .build())
+            .build();
+    closing.add(logging::close);
+    Logger logger = logging.get("com.example.billing");
+    for (String text : List.of("invoice 17 could not be rendered", "ledger lock held by batch 4 for 91 s")) {
+      logger.logRecordBuilder().setSeverity(io.opentelemetry.api.logs.Severity.ERROR).setBody(text).emit();
+    }
+    assertSucceeded("log export", logging.forceFlush());
+    JsonNode listed = JSON.readTree(cliOk("signatures", "list", "--service", "billing", "--json").out());
+    assertThat(listed).hasSize(2);
+    String invoice = only(listed, s -> s.path("message_template").asText().startsWith("invoice")).path("id").asText();
+    String ledger = only(listed, s -> s.path("message_template").asText().startsWith("ledger")).path("id").asText();
+
+    URI api = VigilProcesses.httpUrl(stateDir);
+    String token = VigilProcesses.token(stateDir);
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    closing.add(http::close);
+    java.util.function.BiFunction<String, String, java.net.http.HttpRequest> post =
+        (path, body) ->
+            java.net.http.HttpRequest.newBuilder(api.resolve(path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", "Bearer " + token)
+                .header("X-Vigil-Actor", "oncall-ana")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(body))
+                .build();
+    var text = java.net.http.HttpResponse.BodyHandlers.ofString();
+
+    var muted = http.send(post.apply("/api/signatures/" + invoice + "/mute", "{\"reason\": \"renderer retired\"}"), text);
+    assertThat(muted.statusCode()).as(muted.body()).isEqualTo(200);
+    assertThat(JSON.readTree(muted.body()).path("message").asText()).isEqualTo("signature " + invoice + " is muted");
+    var resolved = http.send(post.apply("/api/signatures/" + ledger + "/resolve", "{\"fix\": \"batch v4.2\"}"), text);
+    assertThat(resolved.statusCode()).as(resolved.body()).isEqualTo(200);
+    var noToken =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(api.resolve("/api/signatures/" + ledger + "/mute"))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}"))
+                .build(),
+            text);
+    assertThat(noToken.statusCode()).isEqualTo(401);
+    var again = http.send(post.apply("/api/signatures/" + invoice + "/resolve", "{}"), text);
+    assertThat(again.statusCode()).as("muted cannot move to resolved: " + again.body()).isEqualTo(409);
+
+    JsonNode invoiceShown = JSON.readTree(cliOk("signatures", "show", invoice, "--json").out());
+    assertThat(invoiceShown.path("status").asText()).isEqualTo("muted");
+    JsonNode mute = invoiceShown.path("audit").get(invoiceShown.path("audit").size() - 1);
+    assertThat(mute.path("actor").asText()).isEqualTo("api:oncall-ana");
+    assertThat(mute.path("reason").asText()).isEqualTo("renderer retired");
+    JsonNode ledgerShown = JSON.readTree(cliOk("signatures", "show", ledger, "--json").out());
+    assertThat(ledgerShown.path("status").asText()).isEqualTo("resolved");
+    JsonNode resolve = ledgerShown.path("audit").get(ledgerShown.path("audit").size() - 1);
+    assertThat(resolve.path("actor").asText()).isEqualTo("api:oncall-ana");
+    assertThat(resolve.path("reason").asText()).isEqualTo("resolved by batch v4.2");
+
+    var shown =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(api.resolve("/api/signatures/" + ledger))
+                .header("Authorization", "Bearer " + token)
+                .build(),
+            text);
+    assertThat(JSON.readTree(shown.body())).isEqualTo(ledgerShown);
+  }
+
   /** Where the three exceptions come from: one place, so one signature whatever the ids. */
   private static void placeOrder(String user, int cart) {
     throw new IllegalStateException("cart " + cart + " of user " + user + " is empty");

@@ -63,6 +63,18 @@ final class VigilProcesses {
     return URI.create(url);
   }
 
+  /** The HTTP server's URL the node of {@code stateDir} published in node.json. */
+  static URI httpUrl(Path stateDir) throws IOException {
+    String url = JSON.readTree(stateDir.resolve("node.json").toFile()).path("http_url").asText();
+    assertThat(url).startsWith("http://");
+    return URI.create(url);
+  }
+
+  /** The control API's bearer token of the node of {@code stateDir}, as an operator reads it. */
+  static String token(Path stateDir) throws IOException {
+    return Files.readString(stateDir.resolve("token")).strip();
+  }
+
   /** A node's log file as text, for assertion messages; empty before it exists. */
   static String logOf(Path log) {
     try {
