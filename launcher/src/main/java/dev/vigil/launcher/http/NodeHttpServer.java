@@ -488,8 +488,9 @@ public final class NodeHttpServer implements AutoCloseable {
 
     /**
      * A module's route: the caller's name, the body as a JSON object, then its handler. Its
-     * handler may block for minutes (a diagnosis waits on a model): idle timeouts are ignored
-     * while it runs, since the connection is idle by design then.
+     * handler may block for minutes (a diagnosis waits on a model): Jetty applies the connector's
+     * idle timeout (30 s) to reads and writes only, not to a handler that is still working (a
+     * handler blocking 40 s was answered 200).
      */
     private Reply module(ApiRoute api, Request request, Map<String, String> params, byte[] body)
         throws Exception {
@@ -529,7 +530,6 @@ public final class NodeHttpServer implements AutoCloseable {
       } catch (RuntimeException e) {
         return Reply.error(400, "bad_request", "the query string cannot be read: " + e.getMessage());
       }
-      request.addIdleTimeoutListener(timeout -> false);
       ApiRoute.Response answer =
           api.handler().handle(new ApiRoute.Request(params, query, object, actor));
       Reply reply = Reply.json(answer.status(), answer.body());
