@@ -187,7 +187,7 @@ public final class Management {
     return change(id, actor, (inv, sigs, diags, now) -> {
       Optional<Signature> s =
           sigs.transition(id, SignatureStatus.RESOLVED, actor, f.isEmpty() ? "resolved" : "resolved by " + f, now);
-      // a failed notification waits in this run's queue only
+      // a failed notification waits in the store's queue for the node's next sweep
       s.ifPresent(x -> inv.notify(new Notification.Resolved(Investigator.facts(x), f)));
       return moved(id, s, diags);
     });
