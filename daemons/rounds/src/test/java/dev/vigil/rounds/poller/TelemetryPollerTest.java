@@ -82,6 +82,10 @@ class TelemetryPollerTest {
   }
 
   HealthCheckResult health() {
+    // the first check ran when the poller became RUNNING, maybe before any poll had finished: once
+    // it is done (a check still under way would make the next one skip), the next one reads it all
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> manager.info(RoundsModule.TELEMETRY_POLLER).lastHealthCheckDuration().isPresent());
     time.advance(Duration.ofSeconds(31)); // the watchdog's health interval
     return await()
         .atMost(Duration.ofSeconds(10))
