@@ -53,7 +53,7 @@ public final class SqliteDiagnosisStore implements AutoCloseable {
   // parameters: now, min occurrences, now, now, cooldown cutoff, growth factor
   private static final String DUE =
       "s.status IN ('new', 'investigating', 'diagnosed')"
-          + " AND s.occurrence_count >= ?"
+          + " AND (s.occurrence_count >= ? OR i.forced = 1)" // an operator's reinvestigate: below it too
           + " AND coalesce(i.needs_human, 0) = 0"
           + " AND (i.lease_until IS NULL OR i.lease_until <= ?)"
           + " AND (i.next_attempt_at IS NULL OR i.next_attempt_at <= ? OR i.forced = 1)"

@@ -213,6 +213,19 @@ class InvestigatorTest {
   }
 
   @Test
+  void reinvestigateQueuesASignatureBelowTheThresholdForTheNextSweep() throws Exception {
+    SqliteDiagnosisStore s = store();
+    long id = occur("cccc", 1); // below the threshold of 3: not due
+    Investigator inv = evidence(s);
+    assertThat(inv.cycle().started()).isZero();
+
+    s.reset(id, true, "cli:alice", "look at it now", time.clock().instant());
+    assertThat(inv.cycle().started()).isEqualTo(1);
+    assertThat(signatures.get(id).orElseThrow().status()).isEqualTo(SignatureStatus.DIAGNOSED);
+    assertThat(inv.cycle().started()).as("once").isZero();
+  }
+
+  @Test
   void aLeaseStrandedByACrashIsTakenUpAfterItExpiresExactlyOnce() throws Exception {
     SqliteDiagnosisStore crashed = store();
     long id = occur("aaaa", 3);
