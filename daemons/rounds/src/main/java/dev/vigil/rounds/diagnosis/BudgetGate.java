@@ -38,6 +38,11 @@ public interface BudgetGate {
 
     /** Frees the reservation: the call failed before it cost anything. */
     void release();
+
+    /** Its row in a stored ledger, empty for a gate that keeps none. */
+    default java.util.OptionalLong ledgerId() {
+      return java.util.OptionalLong.empty();
+    }
   }
 
   /**

@@ -47,7 +47,7 @@ public final class BudgetedBackend implements DiagnosisBackend {
     }
     boolean closed = false;
     try {
-      Diagnosis d = delegate.diagnose(context);
+      Diagnosis d = delegate.diagnose(context, r);
       r.settle(d.costUsd().orElse(r.capUsd()));
       closed = true;
       return d;

@@ -67,14 +67,25 @@ public final class ClaudeCodeBackend implements DiagnosisBackend {
 
   private final Settings settings;
   private final ProcessRunner runner;
+  private final ProcessLedger processes;
   private final PromptRenderer prompts;
   private final AnswerParser parser;
   private final ObjectMapper json = new ObjectMapper();
 
-  /** A backend running the CLI through {@code runner}. */
+  /** A backend running the CLI through {@code runner}, recording its processes nowhere. */
   public ClaudeCodeBackend(Settings settings, ProcessRunner runner, PromptRenderer prompts) {
+    this(settings, runner, ProcessLedger.NONE, prompts);
+  }
+
+  /**
+   * A backend running the CLI through {@code runner}, each run recorded in {@code processes}
+   * while it runs (with the call's budget reservation).
+   */
+  public ClaudeCodeBackend(
+      Settings settings, ProcessRunner runner, ProcessLedger processes, PromptRenderer prompts) {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.runner = Objects.requireNonNull(runner, "runner");
+    this.processes = Objects.requireNonNull(processes, "processes");
     this.prompts = Objects.requireNonNull(prompts, "prompts");
     this.parser = new AnswerParser(json);
   }
@@ -108,6 +119,12 @@ public final class ClaudeCodeBackend implements DiagnosisBackend {
   @Override
   public Diagnosis diagnose(InvestigationContext context)
       throws DiagnosisException, InterruptedException {
+    return diagnose(context, null);
+  }
+
+  @Override
+  public Diagnosis diagnose(InvestigationContext context, BudgetGate.Reservation reservation)
+      throws DiagnosisException, InterruptedException {
     String prompt = prompts.render(context);
     Path cwd = context.codebasePath();
     ProcessRunner.Result run;
@@ -124,7 +141,8 @@ public final class ClaudeCodeBackend implements DiagnosisBackend {
                   prompt.getBytes(StandardCharsets.UTF_8),
                   settings.timeout(),
                   settings.maxOutputBytes(),
-                  MAX_STDERR_BYTES));
+                  MAX_STDERR_BYTES,
+                  started -> processes.record(started, reservation)));
     } catch (IOException e) {
       throw new DiagnosisException(
           DiagnosisException.Kind.UNAVAILABLE,

@@ -26,4 +26,15 @@ public interface DiagnosisBackend {
    *     any process it started is killed)
    */
   Diagnosis diagnose(InvestigationContext context) throws DiagnosisException, InterruptedException;
+
+  /**
+   * Diagnoses under a budget reservation the caller holds ({@link BudgetedBackend}): a backend
+   * that starts processes records them against it, so a crash during the call leaves a record
+   * that ties the left-over process to the money it held. By default the same as {@link
+   * #diagnose(InvestigationContext)}.
+   */
+  default Diagnosis diagnose(InvestigationContext context, BudgetGate.Reservation reservation)
+      throws DiagnosisException, InterruptedException {
+    return diagnose(context);
+  }
 }

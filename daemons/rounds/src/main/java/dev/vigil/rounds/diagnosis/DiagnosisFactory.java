@@ -67,13 +67,30 @@ public final class DiagnosisFactory {
    */
   public static DiagnosisBackend create(
       com.typesafe.config.Config config, Path workingDir, BudgetGate budget, Clock clock) {
-    return create(config, workingDir, budget, clock, new SystemProcessRunner(), HttpClient.newHttpClient(),
-        d -> Thread.sleep(d));
+    return create(config, workingDir, budget, ProcessLedger.NONE, clock);
+  }
+
+  /**
+   * The configured backend, as {@link #create(com.typesafe.config.Config, Path, BudgetGate,
+   * Clock)}; the {@code claude_code} backend records each process it starts in {@code processes}
+   * while it runs.
+   */
+  public static DiagnosisBackend create(
+      com.typesafe.config.Config config, Path workingDir, BudgetGate budget, ProcessLedger processes,
+      Clock clock) {
+    return create(config, workingDir, budget, clock, new SystemProcessRunner(), processes,
+        HttpClient.newHttpClient(), d -> Thread.sleep(d));
   }
 
   static DiagnosisBackend create(
       com.typesafe.config.Config config, Path workingDir, BudgetGate budget, Clock clock,
       ProcessRunner runner, HttpClient http, HttpModelClient.Sleeper sleeper) {
+    return create(config, workingDir, budget, clock, runner, ProcessLedger.NONE, http, sleeper);
+  }
+
+  static DiagnosisBackend create(
+      com.typesafe.config.Config config, Path workingDir, BudgetGate budget, Clock clock,
+      ProcessRunner runner, ProcessLedger processes, HttpClient http, HttpModelClient.Sleeper sleeper) {
     ConfigChecks c = new ConfigChecks(config);
     String name = c.oneOf(D + "backend", BACKENDS);
     codebasePath(c, workingDir);
@@ -92,7 +109,7 @@ public final class DiagnosisFactory {
                 Duration.ofSeconds(c.integer(p + "timeout-seconds", 1, 86_400)),
                 c.integer(p + "max-output-bytes", 1024, 1 << 30));
             c.throwIfAny();
-            yield new ClaudeCodeBackend(s, runner, new PromptRenderer(maxPrompt));
+            yield new ClaudeCodeBackend(s, runner, processes, new PromptRenderer(maxPrompt));
           }
           case "anthropic" -> {
             String p = D + "anthropic.";

@@ -3,9 +3,11 @@ package dev.vigil.rounds.diagnosis;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Runs an external program to completion: the seam between the CLI backend and the operating
@@ -32,6 +34,7 @@ public interface ProcessRunner {
    * @param timeout how long it may run
    * @param maxStdoutBytes output past this kills it
    * @param maxStderrBytes error output past this is dropped (not fatal)
+   * @param watcher told once the program started, and when it has ended
    */
   record Request(
       List<String> command,
@@ -40,7 +43,8 @@ public interface ProcessRunner {
       byte[] stdin,
       Duration timeout,
       int maxStdoutBytes,
-      int maxStderrBytes) {
+      int maxStderrBytes,
+      Watcher watcher) {
     /** Copies the lists. */
     public Request {
       command = List.copyOf(command);
@@ -48,7 +52,57 @@ public interface ProcessRunner {
       Objects.requireNonNull(workingDir, "workingDir");
       Objects.requireNonNull(stdin, "stdin");
       Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(watcher, "watcher");
     }
+
+    /** A request nobody watches. */
+    public Request(
+        List<String> command, Path workingDir, Map<String, String> extraEnv, byte[] stdin,
+        Duration timeout, int maxStdoutBytes, int maxStderrBytes) {
+      this(command, workingDir, extraEnv, stdin, timeout, maxStdoutBytes, maxStderrBytes, Watcher.NONE);
+    }
+  }
+
+  /**
+   * A program the runner started.
+   *
+   * @param pid its process id
+   * @param ownGroup true when it leads a process group (and session) of its own, so that its pid
+   *     is the group's id and the group holds everything it started
+   * @param startedAt its start as the operating system reports it ({@link
+   *     ProcessHandle.Info#startInstant}), empty where the OS does not; with the pid it tells this
+   *     process from a later one given the same pid
+   */
+  record Started(long pid, boolean ownGroup, Optional<Instant> startedAt) {
+    /** Checks the parts. */
+    public Started {
+      Objects.requireNonNull(startedAt, "startedAt");
+    }
+  }
+
+  /**
+   * Told of each program a runner starts: once it runs, before it is given its input (so that
+   * what it does is done under the watch), and once it has ended and its group was killed.
+   */
+  @FunctionalInterface
+  interface Watcher {
+    /** Watches nothing. */
+    Watcher NONE = started -> () -> {};
+
+    /**
+     * The program started.
+     *
+     * @return what to call once it has ended and its process group was killed
+     * @throws IOException if it cannot be watched: the runner kills it and fails the run
+     */
+    Watch started(Started started) throws IOException;
+  }
+
+  /** One watched program. */
+  @FunctionalInterface
+  interface Watch {
+    /** It has ended and its group was killed; called at most once, never throws. */
+    void ended();
   }
 
   /** How a run ended. */

@@ -25,6 +25,11 @@ import org.slf4j.LoggerFactory;
  * were re-parented when their parent died), and, as a fallback and for programs that left the
  * group, to every descendant {@link ProcessHandle} known before the kill. After a normal exit the
  * group is killed too, so nothing the program left behind keeps running.
+ *
+ * <p>The request's {@link Watcher} is told of the program as soon as it runs, before it is given
+ * its input (the claude CLI does nothing before it has read its prompt), and once its group was
+ * killed: the diagnosis store records it in between, so a node that dies during the call leaves a
+ * record the next start acts on.
  */
 public final class SystemProcessRunner implements ProcessRunner {
 
@@ -57,6 +62,23 @@ public final class SystemProcessRunner implements ProcessRunner {
     pb.environment().putAll(request.extraEnv());
     long started = System.nanoTime();
     Process process = pb.start();
+    ProcessRunner.Watch watch;
+    try {
+      watch = request.watcher().started(new Started(
+          process.pid(), setsid != null, process.info().startInstant()));
+    } catch (IOException | RuntimeException e) {
+      killTree(process);
+      throw e;
+    }
+    try {
+      return await(request, process, started);
+    } finally {
+      watch.ended();
+    }
+  }
+
+  private Result await(Request request, Process process, long started)
+      throws IOException, InterruptedException {
     CompletableFuture<Void> overflow = new CompletableFuture<>();
     Capture out = new Capture(process.getInputStream(), request.maxStdoutBytes(), overflow);
     Capture err = new Capture(process.getErrorStream(), request.maxStderrBytes(), null);
@@ -73,6 +95,7 @@ public final class SystemProcessRunner implements ProcessRunner {
     } catch (TimeoutException e) {
       outcome = Outcome.TIMED_OUT;
     } catch (ExecutionException e) {
+      killTree(process);
       throw new IOException("waiting for " + request.command().get(0) + " failed", e.getCause());
     } catch (InterruptedException e) {
       killTree(process);

@@ -20,9 +20,11 @@ import java.util.Optional;
  * Investigator#cycle}: due signatures, stranded leases, retries, recurrences, queued notifications) and
  * investigates a signature at once when the pipeline announces it reached the threshold ({@link
  * SignatureEvent.ThresholdReached}); a regression ({@link SignatureEvent.Regressed}) is notified
- * (a GitHub issue reopened). It opens its own connection to the store when it starts
- * (expiring the budget reservations a crashed run left open) and gives back the leases of
- * investigations it interrupts when it stops.
+ * (a GitHub issue reopened). It opens its own connection to the store when it starts (killing
+ * the model process groups a dead node of this host left running, settling their budget
+ * reservations as expired, and expiring the reservations a crashed run left open past their hold;
+ * see {@link LeftoverProcesses}) and gives back the leases of investigations it interrupts when
+ * it stops.
  *
  * <p>Health: degraded with "budget exhausted until 00:00 UTC" while the day's model budget has no
  * room for a call; details carry the backend, today's spend and what remains, and the
@@ -42,6 +44,7 @@ public final class DiagnosisDaemon extends PollingDaemon {
   public void start(DaemonContext ctx) throws Exception {
     DiagnosisDaemons.Running r = parts.open();
     running = r;
+    reapLeftovers(ctx, r);
     int expired = r.store().expireStaleReservations(ctx.clock().instant());
     if (expired > 0) {
       ctx.logger().warn("{} budget reservation(s) left open by a stopped run expired, charged at their cap", expired);
@@ -63,8 +66,19 @@ public final class DiagnosisDaemon extends PollingDaemon {
     super.start(ctx);
   }
 
+  /**
+   * Kills the model processes a dead node (or CLI) of this host left running and settles their
+   * reservations; at start, and at each sweep for another node on this host that died meanwhile.
+   */
+  private static void reapLeftovers(DaemonContext ctx, DiagnosisDaemons.Running r) {
+    for (LeftoverProcesses.Reaped done : r.leftovers().reap()) {
+      ctx.logger().warn("{}", done.describe());
+    }
+  }
+
   @Override
   protected void poll(DaemonContext ctx) throws Exception {
+    reapLeftovers(ctx, running);
     Investigator.Report report = running.investigator().cycle();
     if (report.started() > 0 || report.recurrences() > 0) {
       ctx.logger().info("sweep: {} investigation(s), {} diagnosed, {} recurrence(s) notified",

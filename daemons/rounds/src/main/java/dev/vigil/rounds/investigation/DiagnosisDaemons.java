@@ -8,12 +8,15 @@ import dev.vigil.rounds.SignatureStore;
 import dev.vigil.rounds.diagnosis.DiagnosisBackend;
 import dev.vigil.rounds.diagnosis.DiagnosisFactory;
 import dev.vigil.rounds.diagnosis.InMemoryBudgetGate;
+import dev.vigil.rounds.diagnosis.ProcessTable;
+import dev.vigil.rounds.diagnosis.SystemProcessTable;
 import dev.vigil.rounds.notify.NotificationDispatcher;
 import dev.vigil.rounds.notify.Notifications;
 import dev.vigil.rounds.otlp.RecentTelemetry;
 import dev.vigil.rounds.store.SqliteBudgetGate;
 import dev.vigil.rounds.store.SqliteDiagnosisStore;
 import dev.vigil.rounds.store.SqliteNotificationQueue;
+import dev.vigil.rounds.store.SqliteProcessLedger;
 import dev.vigil.rounds.store.SqliteSignatureStore;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import java.io.PrintStream;
@@ -65,11 +68,12 @@ public final class DiagnosisDaemons {
     // an investigation still running when its lease ends would be taken over by another run
     if (config.getString("vigil.rounds.diagnosis.backend").strip().equalsIgnoreCase("claude_code")) {
       long timeout = config.getLong("vigil.rounds.diagnosis.claude-code.timeout-seconds");
-      if (timeout >= settings.lease().toSeconds()) {
+      if (Duration.ofSeconds(timeout).compareTo(settings.lease()) >= 0) {
         throw new com.typesafe.config.ConfigException.BadValue(
             config.getValue("vigil.daemons.DIAGNOSIS.lease-minutes").origin(),
             "vigil.daemons.DIAGNOSIS.lease-minutes",
-            settings.lease().toMinutes() + " min must be longer than the claude-code timeout ("
+            config.getString("vigil.daemons.DIAGNOSIS.lease-minutes").strip() + " min ("
+                + settings.lease().toMillis() / 1000.0 + " s) must be longer than the claude-code timeout ("
                 + timeout + " s), or a running investigation could be taken over");
       }
     }
@@ -78,7 +82,7 @@ public final class DiagnosisDaemons {
     return new DiagnosisDaemons(new Parts(
         config, settings, budget, dbPath, storeOptions, signatures, workingDir,
         new ContextBuilder(recent, codebase, settings.samples(), settings.similar()),
-        notifications, stdout, clock, new InvestigationMetrics()));
+        notifications, stdout, clock, new InvestigationMetrics(), new SystemProcessTable()));
   }
 
   /** The validated settings. */
@@ -124,7 +128,7 @@ public final class DiagnosisDaemons {
   public <T> T oneShot(PrintStream notifyTo, String who, OneShot<T> work) throws InterruptedException {
     Parts own = new Parts(parts.config(), parts.settings(), parts.budget(), parts.dbPath(), parts.storeOptions(),
         parts.signatures(), parts.workingDir(), parts.contexts(), parts.notifications(), notifyTo, parts.clock(),
-        new InvestigationMetrics());
+        new InvestigationMetrics(), parts.processTable());
     try (SqliteSignatureStore signatures = SqliteSignatureStore.open(parts.dbPath(), parts.storeOptions())) {
       Running r = own.open(() -> signatures, who);
       try {
@@ -157,7 +161,7 @@ public final class DiagnosisDaemons {
       Config config, InvestigationSettings settings, DiagnosisFactory.BudgetSettings budget,
       Path dbPath, SqliteSignatureStore.Options storeOptions, Supplier<SignatureStore> signatures,
       Path workingDir, ContextBuilder contexts, Notifications notifications, PrintStream stdout, Clock clock,
-      InvestigationMetrics metrics) {
+      InvestigationMetrics metrics, ProcessTable processTable) {
 
     Running open() {
       return open(signatures, "node");
@@ -172,11 +176,13 @@ public final class DiagnosisDaemons {
         NotificationDispatcher dispatcher = notifications.dispatcher(queue, stdout, owner);
         SqliteBudgetGate gate = new SqliteBudgetGate(
             () -> store, budget.dailyLimitUsd(), budget.zone(), clock, settings.lease(), owner);
-        DiagnosisBackend backend = DiagnosisFactory.create(config, workingDir, gate, clock);
+        SqliteProcessLedger processes = new SqliteProcessLedger(() -> store, SqliteProcessLedger.Owner.current(owner), clock);
+        DiagnosisBackend backend = DiagnosisFactory.create(config, workingDir, gate, processes, clock);
         Investigator inv = new Investigator(signatureStore, () -> store, backend, gate, budget.perCallUsd(),
             dispatcher, contexts, settings, clock, owner, metrics);
         metrics.readFrom(gate::snapshot, store::needsHumanCount, queue::counts);
-        return new Running(store, queue, inv, gate, budget.perCallUsd());
+        LeftoverProcesses leftovers = new LeftoverProcesses(() -> store, processTable, processes.owner(), clock);
+        return new Running(store, queue, inv, gate, budget.perCallUsd(), leftovers);
       } catch (RuntimeException e) {
         if (queue != null) {
           queue.close();
@@ -187,10 +193,10 @@ public final class DiagnosisDaemons {
     }
   }
 
-  /** An open store, its notification queue and the investigator on them. */
+  /** An open store, its notification queue, the investigator on them, and what deals with left-over model processes. */
   record Running(
       SqliteDiagnosisStore store, SqliteNotificationQueue queue, Investigator investigator,
-      SqliteBudgetGate gate, BigDecimal perCallUsd) {
+      SqliteBudgetGate gate, BigDecimal perCallUsd, LeftoverProcesses leftovers) {
     String resetText(Instant resetsAt) {
       return gate.until(resetsAt);
     }

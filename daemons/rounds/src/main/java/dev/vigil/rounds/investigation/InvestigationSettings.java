@@ -46,7 +46,7 @@ public record InvestigationSettings(
     int perCycle = c.integer(P + "max-per-cycle", 1, 10_000);
     int cooldown = c.integer(P + "cooldown-hours", 0, 24 * 365);
     BigDecimal growth = c.decimal(P + "growth-factor", BigDecimal.ONE);
-    int lease = c.integer(P + "lease-minutes", 1, 24 * 60);
+    Duration lease = lease(c);
     int base = c.integer(P + "retry-base-seconds", 1, 86_400);
     int max = c.integer(P + "retry-max-minutes", 1, 7 * 24 * 60);
     if (max * 60 < base) {
@@ -60,8 +60,22 @@ public record InvestigationSettings(
     return new InvestigationSettings(
         Duration.ofSeconds(interval), concurrency, perCycle,
         new Triage(threshold, Duration.ofHours(cooldown), growth.doubleValue()),
-        Duration.ofMinutes(lease), Duration.ofSeconds(base), Duration.ofMinutes(Math.max(max, (base + 59) / 60)),
+        lease, Duration.ofSeconds(base), Duration.ofMinutes(Math.max(max, (base + 59) / 60)),
         attempts, samples, similar);
+  }
+
+  /**
+   * {@code lease-minutes}: a decimal number of minutes (so a test can lease for seconds), from one
+   * second to a day, to the millisecond.
+   */
+  private static Duration lease(ConfigChecks c) {
+    BigDecimal minutes = c.decimal(P + "lease-minutes", BigDecimal.ZERO);
+    BigDecimal millis = minutes.multiply(BigDecimal.valueOf(60_000)).setScale(0, java.math.RoundingMode.HALF_UP);
+    if (millis.compareTo(BigDecimal.valueOf(1000)) < 0 || millis.compareTo(BigDecimal.valueOf(24L * 60 * 60_000)) > 0) {
+      c.problem(P + "lease-minutes", "must be between 0.0167 (one second) and 1440 (a day)");
+      return Duration.ofMinutes(15);
+    }
+    return Duration.ofMillis(millis.longValueExact());
   }
 
   /** The wait before the next attempt after {@code failures} failed ones (1-based), capped. */

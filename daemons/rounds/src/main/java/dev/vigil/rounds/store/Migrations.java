@@ -23,7 +23,7 @@ import java.util.List;
  */
 final class Migrations {
   /** The migrations, in order; migration {@code i} (0-based) brings the schema to version i + 1. */
-  static final List<String> FILES = List.of("001-signatures.sql", "002-diagnosis.sql", "003-notifications.sql");
+  static final List<String> FILES = List.of("001-signatures.sql", "002-diagnosis.sql", "003-notifications.sql", "004-model-processes.sql");
 
   private Migrations() {}
 

@@ -119,6 +119,11 @@ public final class SqliteBudgetGate implements BudgetGate {
     }
 
     @Override
+    public java.util.OptionalLong ledgerId() {
+      return java.util.OptionalLong.of(id);
+    }
+
+    @Override
     public void settle(BigDecimal actualUsd) {
       if (actualUsd.signum() < 0) {
         throw new IllegalArgumentException("a cost must not be negative: " + actualUsd);

@@ -29,7 +29,7 @@ import org.sqlite.SQLiteConfig;
 
 /**
  * The diagnosis half of the SQLite store (schema 2): the budget ledger, the investigation leases
- * and backoff, and the stored diagnoses, on a connection of its own to the same file as the
+ * and backoff, and the stored diagnoses (and the model processes running now, schema 4), on a connection of its own to the same file as the
  * {@link SqliteSignatureStore}. Two of these on one file behave as two nodes sharing a store:
  * every decision that must not be taken twice (a reservation against the daily limit, taking a
  * lease) is a conditional write inside one {@code BEGIN IMMEDIATE} transaction, which SQLite runs
@@ -219,6 +219,126 @@ public final class SqliteDiagnosisStore implements AutoCloseable {
         rs.next();
         return new DayFigures(rs.getLong(1), rs.getLong(2));
       }
+    }
+  }
+
+  // ---------------------------------------------------------------- model processes
+
+  /**
+   * A model process recorded while it runs (the store's {@code model_processes}).
+   *
+   * @param id the row
+   * @param host where it runs ({@link SqliteProcessLedger.Owner#host}): a pid means nothing elsewhere
+   * @param pid its process id
+   * @param ownGroup true when it leads a process group (and session) of its own: pid is the group id
+   * @param startedAt its start as the OS reported it, empty if it did not
+   * @param owner the investigator that started it (the lease owner)
+   * @param ownerPid that investigator's JVM
+   * @param ownerStartedAt that JVM's start as the OS reported it, empty if it did not
+   * @param reservationId the call's budget reservation, if any
+   * @param recordedAt when it was recorded
+   */
+  public record ProcessRecord(
+      long id, String host, long pid, boolean ownGroup, Optional<Instant> startedAt, String owner,
+      long ownerPid, Optional<Instant> ownerStartedAt, java.util.OptionalLong reservationId,
+      Instant recordedAt) {}
+
+  /** Records a process that has just started; returns its row id. */
+  long recordProcess(
+      String host, long pid, boolean ownGroup, Optional<Instant> startedAt, String owner, long ownerPid,
+      Optional<Instant> ownerStartedAt, java.util.OptionalLong reservationId, Instant now) {
+    return write("record a model process", () -> {
+      try (PreparedStatement ps = connection.prepareStatement(
+          "INSERT INTO model_processes (host, pid, own_group, started_at, owner, owner_pid,"
+              + " owner_started_at, reservation_id, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+              + " RETURNING id")) {
+        ps.setString(1, host);
+        ps.setLong(2, pid);
+        ps.setInt(3, ownGroup ? 1 : 0);
+        setInstant(ps, 4, startedAt);
+        ps.setString(5, owner);
+        ps.setLong(6, ownerPid);
+        setInstant(ps, 7, ownerStartedAt);
+        if (reservationId.isPresent()) {
+          ps.setLong(8, reservationId.getAsLong());
+        } else {
+          ps.setNull(8, Types.INTEGER);
+        }
+        ps.setLong(9, SqliteSignatureStore.nanos(now));
+        try (ResultSet rs = ps.executeQuery()) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      }
+    });
+  }
+
+  /** Drops a process's record (it ended); false if there was none. */
+  boolean dropProcess(long id) {
+    return write("drop a model process record", () -> {
+      try (PreparedStatement ps = connection.prepareStatement("DELETE FROM model_processes WHERE id = ?")) {
+        ps.setLong(1, id);
+        return ps.executeUpdate() == 1;
+      }
+    });
+  }
+
+  /** The model processes recorded on {@code host}, oldest first. */
+  public List<ProcessRecord> processes(String host) {
+    return read(
+        "SELECT id, host, pid, own_group, started_at, owner, owner_pid, owner_started_at,"
+            + " reservation_id, recorded_at FROM model_processes WHERE host = ? ORDER BY id",
+        ps -> ps.setString(1, host),
+        rs -> {
+          long reservation = rs.getLong(9);
+          java.util.OptionalLong res = rs.wasNull() ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(reservation);
+          return new ProcessRecord(
+              rs.getLong(1), rs.getString(2), rs.getLong(3), rs.getInt(4) == 1,
+              Optional.ofNullable(instantOrNull(rs, 5)), rs.getString(6), rs.getLong(7),
+              Optional.ofNullable(instantOrNull(rs, 8)), res, SqliteSignatureStore.instant(rs.getLong(10)));
+        });
+  }
+
+  /** How many model processes are recorded (all hosts). */
+  public int processCount() {
+    return read("SELECT count(*) FROM model_processes", ps -> {}, rs -> rs.getInt(1)).get(0);
+  }
+
+  /**
+   * Settles what a dead node's model process held: its budget reservation, if still open, is
+   * expired and charged its whole cap (the call may have spent up to it), and the record is
+   * dropped; one transaction, so of two nodes settling it at once one charges it.
+   *
+   * @return the cap charged, or empty if the reservation was no longer open (or there was none)
+   */
+  public Optional<BigDecimal> settleLeftover(long processId, Instant now) {
+    return write("settle a left-over model process", () -> {
+      Optional<BigDecimal> charged = Optional.empty();
+      try (PreparedStatement ps = connection.prepareStatement(
+          "UPDATE budget_ledger SET state = 'expired', actual_micros = cap_micros, closed_at = ?"
+              + " WHERE state = 'reserved' AND id = (SELECT reservation_id FROM model_processes WHERE id = ?)"
+              + " RETURNING cap_micros")) {
+        ps.setLong(1, SqliteSignatureStore.nanos(now));
+        ps.setLong(2, processId);
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            charged = Optional.of(usd(rs.getLong(1)));
+          }
+        }
+      }
+      try (PreparedStatement ps = connection.prepareStatement("DELETE FROM model_processes WHERE id = ?")) {
+        ps.setLong(1, processId);
+        ps.executeUpdate();
+      }
+      return charged;
+    });
+  }
+
+  private static void setInstant(PreparedStatement ps, int at, Optional<Instant> t) throws SQLException {
+    if (t.isPresent()) {
+      ps.setLong(at, SqliteSignatureStore.nanos(t.get()));
+    } else {
+      ps.setNull(at, Types.INTEGER);
     }
   }
 
