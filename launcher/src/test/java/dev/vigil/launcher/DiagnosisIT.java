@@ -269,6 +269,145 @@ class DiagnosisIT {
             });
   }
 
+  // ---- crash recovery: kill -9 during an investigation, then a restart
+
+  @Test
+  void aNodeKilledDuringAnInvestigationLeavesAGroupTheRestartKillsAndTheSignatureIsDiagnosedOnceAfterTheLease()
+      throws Exception {
+    Path bin = Files.createDirectories(work.resolve("bin"));
+    Path claude = bin.resolve("claude");
+    Files.copy(FAKE_CLAUDE, claude);
+    Files.setPosixFilePermissions(claude, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Files.writeString(bin.resolve("scenario"), "hang_once\n");
+    Path codebase = Files.createDirectories(work.resolve("shop-src"));
+    Map<String, String> env = new HashMap<>();
+    env.put("DIAGNOSIS_BACKEND", "claude_code");
+    env.put("CLAUDE_PATH", claude.toString());
+    env.put("CODEBASE_PATH", codebase.toString());
+    env.put("DIAGNOSIS_INTERVAL_SECONDS", "1");
+    env.put("DIAGNOSIS_LEASE_MINUTES", "0.25"); // 15 s
+    env.put("CLAUDE_CODE_TIMEOUT_SECONDS", "10"); // shorter than the lease; the node is killed long before
+    env.put("DAILY_BUDGET_LIMIT", "5.00");
+    env.put("CLAUDE_CODE_BUDGET_USD", "1.50");
+    env.put("NOTIFICATION_BACKEND", "");
+    Process first = startNode(env, "--all");
+
+    Exporter app = exporter("checkout");
+    for (int i = 0; i < 3; i++) {
+      app.fail(4000 + 17 * i);
+    }
+    app.flush();
+
+    // the first claude hangs with a child; the node dies under it, the group lives on
+    Path hung = bin.resolve("hung");
+    await().atMost(DIAGNOSED).until(() -> Files.isRegularFile(hung.resolve("pid")) && Files.isRegularFile(bin.resolve("child.pid"))
+        && !Files.readString(bin.resolve("child.pid")).isBlank());
+    long leader = Long.parseLong(Files.readString(hung.resolve("pid")).strip());
+    long child = Long.parseLong(Files.readString(bin.resolve("child.pid")).strip());
+    try (Ledger ledger = new Ledger()) {
+      await().atMost(Duration.ofSeconds(10)).until(() -> ledger.processes().size() == 1);
+      assertThat(ledger.processes().get(0)).as("the model process is recorded while it runs").contains("pid=" + leader);
+    }
+    first.destroyForcibly(); // kill -9
+    assertThat(first.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(alive(leader) && alive(child)).as("the claude group survives its node").isTrue();
+
+    Process second = restartNode(env, "--all");
+
+    // the restart kills the left-over group, leader and child, and settles its reservation as expired
+    await().atMost(Duration.ofSeconds(30)).until(() -> !alive(leader) && !alive(child));
+    await().atMost(Duration.ofSeconds(10)).until(() -> log(starts).contains("killed the left-over model process group " + leader));
+    assertThat(log(starts)).contains("its budget reservation").contains("expired, charged its cap 1.50 USD");
+    try (Ledger ledger = new Ledger()) {
+      List<String> rows = ledger.budget();
+      assertThat(rows).as("the hung call's reservation").hasSize(1);
+      assertThat(rows.get(0)).contains("state=expired").contains("actual=1500000").contains("closed_before_its_expiry=true");
+      assertThat(ledger.processes()).isEmpty();
+    }
+    // after the lease, the signature is investigated again, exactly once
+    JsonNode signature = awaitDiagnosed("checkout");
+    assertThat(second.isAlive()).isTrue();
+    assertThat(signature.path("diagnosis").path("backend").asText()).isEqualTo("claude_code");
+    assertThat(signature.path("diagnosis").path("cost_usd").decimalValue()).isEqualByComparingTo(new BigDecimal("0.00423"));
+    long id = signature.path("id").asLong();
+    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+        .until(() -> Files.readAllLines(bin.resolve("invocations")).size() == 2);
+    List<String> runs = Files.readAllLines(bin.resolve("invocations"));
+    long firstRunAt = Long.parseLong(runs.get(0).split(" ")[1]);
+    long secondRunAt = Long.parseLong(runs.get(1).split(" ")[1]);
+    // the lease was taken just before the first run started, and ends 15 s after
+    assertThat(secondRunAt - firstRunAt).as("the second run waited for the lease").isGreaterThanOrEqualTo(13_000);
+    JsonNode shown = JSON.readTree(cliOk("signatures", "show", Long.toString(id), "--json").out());
+    assertThat(shown.path("diagnoses")).as("diagnosed exactly once").hasSize(1);
+    try (Ledger ledger = new Ledger()) {
+      assertThat(ledger.audit(id)).anyMatch(r -> r.contains("new -> investigating") && r.contains("expired"));
+    }
+    await()
+        .atMost(DIAGNOSED)
+        .untilAsserted(
+            () -> {
+              Map<String, Double> metrics = metrics();
+              assertThat(metrics.get("vigil_rounds_budget_spent_usd")).as(metrics.toString()).isCloseTo(1.50423, within(1e-9));
+              assertThat(metrics.get("vigil_rounds_budget_reserved_usd")).isEqualTo(0.0);
+              assertThat(metrics.get("vigil_rounds_diagnoses_total{outcome=\"diagnosed\"}")).isEqualTo(1.0);
+            });
+  }
+
+  /** Whether process {@code pid} runs (a zombie waiting for its parent to reap it does not). */
+  private static boolean alive(long pid) throws IOException {
+    Path stat = Path.of("/proc/" + pid + "/stat");
+    if (!Files.exists(stat)) {
+      return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+    try {
+      String s = Files.readString(stat);
+      return !s.substring(s.lastIndexOf(')') + 2).startsWith("Z");
+    } catch (IOException e) {
+      return false; // gone while read
+    }
+  }
+
+  /** The node's store read directly (read-only), for what no command shows: the ledger's rows. */
+  private final class Ledger implements AutoCloseable {
+    private final java.sql.Connection c;
+
+    Ledger() throws java.sql.SQLException {
+      org.sqlite.SQLiteConfig config = new org.sqlite.SQLiteConfig();
+      config.setReadOnly(true);
+      config.setBusyTimeout(10_000);
+      c = config.createConnection("jdbc:sqlite:" + stateDir.resolve("rounds.db"));
+    }
+
+    List<String> budget() throws java.sql.SQLException {
+      return rows("SELECT 'state=' || state || ' actual=' || coalesce(actual_micros, '') || ' closed_before_its_expiry='"
+          + " || CASE WHEN closed_at < expires_at THEN 'true' ELSE 'false' END FROM budget_ledger ORDER BY id");
+    }
+
+    List<String> processes() throws java.sql.SQLException {
+      return rows("SELECT 'pid=' || pid || ' owner=' || owner FROM model_processes ORDER BY id");
+    }
+
+    List<String> audit(long id) throws java.sql.SQLException {
+      return rows("SELECT coalesce(from_status, '') || ' -> ' || to_status || ': ' || reason FROM audit_log WHERE signature_id = "
+          + id + " ORDER BY id");
+    }
+
+    private List<String> rows(String sql) throws java.sql.SQLException {
+      List<String> out = new ArrayList<>();
+      try (java.sql.Statement st = c.createStatement(); java.sql.ResultSet rs = st.executeQuery(sql)) {
+        while (rs.next()) {
+          out.add(rs.getString(1));
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public void close() throws java.sql.SQLException {
+      c.close();
+    }
+  }
+
   // ---- the application: the OpenTelemetry SDK exporting to the node's receiver
 
   /** An instrumented service exporting spans over OTLP/HTTP to the node. */
@@ -599,6 +738,31 @@ class DiagnosisIT {
     await().atMost(NODE_START).until(() -> otlpUrlWritten() || !node.isAlive());
     assertThat(node.isAlive()).as("node is up: " + log(start)).isTrue();
     return node;
+  }
+
+  /**
+   * Starts the node again after the first one died (node.json may still name the dead one) and
+   * waits until node.json names the new one and its OTLP receiver.
+   */
+  private Process restartNode(Map<String, String> env, String... args) throws IOException {
+    assertThat(starts).as("a node ran before").isPositive();
+    int start = ++starts;
+    ProcessBuilder pb = vigil(env, args);
+    pb.redirectErrorStream(true);
+    pb.redirectOutput(work.resolve("node-" + start + ".log").toFile());
+    Process node = pb.start();
+    nodes.add(node);
+    await().atMost(NODE_START).until(() -> (otlpUrlWritten() && nodePid() == node.pid()) || !node.isAlive());
+    assertThat(node.isAlive()).as("node is up: " + log(start)).isTrue();
+    return node;
+  }
+
+  private long nodePid() {
+    try {
+      return JSON.readTree(stateDir.resolve("node.json").toFile()).path("pid").asLong(-1);
+    } catch (IOException e) {
+      return -1; // not there yet, or being written
+    }
   }
 
   /** The node's environment: the CLI runs with the same settings (its store, backend, notifiers). */
