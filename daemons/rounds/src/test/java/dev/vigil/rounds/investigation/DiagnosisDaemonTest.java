@@ -148,6 +148,84 @@ class DiagnosisDaemonTest {
   }
 
   @Test
+  void aStartKillsTheGroupADeadNodeLeftAndSettlesItsReservationAsExpired() throws Exception {
+    org.assertj.core.api.Assumptions.assumeThat(new dev.vigil.rounds.diagnosis.SystemProcessTable().seesGroups()).isTrue();
+    Path childFile = dir.resolve("child");
+    Process leader = new ProcessBuilder("setsid", "bash", "-c", "sleep 300 & echo $! > " + childFile + "; exec sleep 300").start();
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> Files.isRegularFile(childFile) && Files.size(childFile) > 0);
+      long child = Long.parseLong(Files.readString(childFile).strip());
+      Process dead = new ProcessBuilder("cat").start();
+      var deadStart = dead.info().startInstant();
+      dead.getOutputStream().close();
+      dead.waitFor();
+      java.time.Clock wall = java.time.Clock.systemUTC();
+      try (SqliteDiagnosisStore before = SqliteDiagnosisStore.open(dir.resolve("rounds.db"), SqliteSignatureStore.Options.defaults())) {
+        var gate = new dev.vigil.rounds.store.SqliteBudgetGate(() -> before, new java.math.BigDecimal("100"),
+            java.time.ZoneOffset.UTC, time.clock(), Duration.ofMinutes(15), "node-" + dead.pid() + "-dead");
+        var reservation = gate.reserve(new java.math.BigDecimal("2.00"), "signature 1");
+        var owner = new dev.vigil.rounds.store.SqliteProcessLedger.Owner(
+            "node-" + dead.pid() + "-dead", dev.vigil.rounds.store.SqliteProcessLedger.thisHost(), dead.pid(), deadStart);
+        new dev.vigil.rounds.store.SqliteProcessLedger(() -> before, owner, wall).record(
+            new dev.vigil.rounds.diagnosis.ProcessRunner.Started(leader.pid(), true, leader.info().startInstant()), reservation);
+      }
+
+      start(Map.of("vigil.rounds.diagnosis.backend", "claude_code"));
+      manager.start(DiagnosisDaemons.DIAGNOSIS).get(10, TimeUnit.SECONDS);
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> !leader.isAlive()
+          && ProcessHandle.of(child).map(h -> !h.isAlive()).orElse(true));
+      try (SqliteDiagnosisStore after = SqliteDiagnosisStore.openReadOnly(dir.resolve("rounds.db"), Duration.ofSeconds(5))) {
+        assertThat(after.processCount()).isZero();
+      }
+      time.runDue();
+      time.advance(Duration.ofSeconds(31)); // the first health check
+      HealthCheckResult h = await().atMost(Duration.ofSeconds(10))
+          .until(() -> manager.health(DiagnosisDaemons.DIAGNOSIS), r -> r.status() != HealthStatus.UNKNOWN);
+      assertThat(h.details()).as("the reservation was charged its cap, none is left open")
+          .containsEntry("budget_spent_today_usd", "2.00");
+    } finally {
+      leader.destroyForcibly();
+      leader.waitFor();
+    }
+  }
+
+  @Test
+  void theLeaseIsADecimalNumberOfMinutesLongerThanTheClaudeTimeout() throws Exception {
+    Config quarter = ConfigFactory.parseMap(Map.of("vigil.daemons.DIAGNOSIS.lease-minutes", "0.25"))
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+    assertThat(InvestigationSettings.from(quarter).lease()).isEqualTo(Duration.ofSeconds(15));
+    for (String bad : List.of("0", "-1", "0.01", "1441", "soon")) {
+      Config c = ConfigFactory.parseMap(Map.of("vigil.daemons.DIAGNOSIS.lease-minutes", bad))
+          .withFallback(ConfigFactory.defaultReference()).resolve();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> InvestigationSettings.from(c))
+          .as(bad)
+          .isInstanceOf(ConfigException.class)
+          .hasMessageContaining("vigil.daemons.DIAGNOSIS.lease-minutes");
+    }
+    Config tooShort = ConfigFactory.parseMap(Map.of(
+            "vigil.rounds.diagnosis.backend", "claude_code",
+            "vigil.rounds.diagnosis.claude-code.timeout-seconds", 10,
+            "vigil.daemons.DIAGNOSIS.lease-minutes", "0.1",
+            "vigil.rounds.store.sqlite.path", dir.resolve("other.db").toString(),
+            "vigil.rounds.diagnosis.codebase-path", dir.toString()))
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RoundsModule.create(tooShort, Map.of(), time.clock()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("0.1 min (6.0 s) must be longer than the claude-code timeout (10 s)");
+    Config longEnough = ConfigFactory.parseMap(Map.of(
+            "vigil.rounds.diagnosis.backend", "claude_code",
+            "vigil.rounds.diagnosis.claude-code.timeout-seconds", 10,
+            "vigil.daemons.DIAGNOSIS.lease-minutes", "0.25",
+            "vigil.rounds.store.sqlite.path", dir.resolve("other.db").toString(),
+            "vigil.rounds.diagnosis.codebase-path", dir.toString()))
+        .withFallback(ConfigFactory.defaultReference()).resolve();
+    RoundsModule ok = RoundsModule.create(longEnough, Map.of(), time.clock());
+    assertThat(ok.diagnosis().settings().lease()).isEqualTo(Duration.ofSeconds(15));
+    ok.close();
+  }
+
+  @Test
   void theSpecBindsToTheStoreAndBadSettingsNameTheirKey() throws Exception {
     start(Map.of());
     DaemonSpec spec = module.specs().stream().filter(s -> s.type().equals(DiagnosisDaemons.DIAGNOSIS)).findFirst().orElseThrow();
