@@ -60,7 +60,8 @@ import org.junit.jupiter.api.io.TempDir;
  * markdown report and a GitHub issue (a local fake GitHub answering as wire-formats 7 says), and
  * the {@code vigil signatures} CLI (its own process) showing the diagnosis and its cost. Once with
  * the embedded default (the evidence backend) and once with {@code claude_code} running the fake
- * {@code claude} of the rounds module's tests.
+ * {@code claude} of the rounds module's tests. And crash recovery: a node killed with {@code kill
+ * -9} during a hung {@code claude}, then restarted.
  */
 class DiagnosisIT {
   private static final Path FAKE_CLAUDE = VigilProcesses.HOME.resolve("daemons/rounds/src/test/resources/diagnosis/fake-claude");

@@ -78,7 +78,12 @@ public final class DiagnosisDaemon extends PollingDaemon {
 
   @Override
   protected void poll(DaemonContext ctx) throws Exception {
-    reapLeftovers(ctx, running);
+    try {
+      reapLeftovers(ctx, running);
+    } catch (RuntimeException e) {
+      // the sweep's investigations do not depend on it; the next sweep tries again
+      ctx.logger().warn("could not deal with left-over model processes: {}", e.toString());
+    }
     Investigator.Report report = running.investigator().cycle();
     if (report.started() > 0 || report.recurrences() > 0) {
       ctx.logger().info("sweep: {} investigation(s), {} diagnosed, {} recurrence(s) notified",
