@@ -124,7 +124,10 @@ public final class SystemProcessRunner implements ProcessRunner {
         log.warn("cannot run kill for process group {}: {}", process.pid(), e.getMessage());
       }
     }
-    process.destroyForcibly();
+    // the handle, not the Process: Process.destroyForcibly also closes its streams, and after a
+    // normal exit a reader not yet scheduled would find stdout closed and the answer lost; the
+    // handle only signals, and the JDK drains the pipes into the streams when the process is reaped
+    process.toHandle().destroyForcibly();
     descendants.forEach(ProcessHandle::destroyForcibly);
     process.waitFor(REAP_WAIT.toMillis(), TimeUnit.MILLISECONDS);
   }
