@@ -28,6 +28,8 @@ final class Scripted {
   volatile Callable<HealthCheckResult> health = HealthCheckResult::ok;
   final List<Instance> instances = new CopyOnWriteArrayList<>();
   final AtomicInteger healthChecks = new AtomicInteger();
+  /** Checks that returned or threw (a hung one never does). */
+  final AtomicInteger healthChecksAnswered = new AtomicInteger();
 
   Scripted(DaemonType type, Order order) {
     this.type = type;
@@ -79,7 +81,11 @@ final class Scripted {
     @Override
     public HealthCheckResult healthCheck() throws Exception {
       healthChecks.incrementAndGet();
-      return health.call();
+      try {
+        return health.call();
+      } finally {
+        healthChecksAnswered.incrementAndGet();
+      }
     }
   }
 }
