@@ -24,6 +24,9 @@ import java.util.Optional;
  * <p>stdout is one result envelope: the answer text is its {@code result}; {@code is_error} (which
  * can come with subtype {@code success}) and the {@code error_*} subtypes are failures with their
  * reason; {@code total_cost_usd} is the cost, charged for failures too.
+ *
+ * <p>The CLI runs with the node's environment minus the credentials it has no use for ({@link
+ * ChildEnvironment}): its read tool can read {@code /proc/self/environ}.
  */
 public final class ClaudeCodeBackend implements DiagnosisBackend {
 
@@ -71,6 +74,7 @@ public final class ClaudeCodeBackend implements DiagnosisBackend {
   private final PromptRenderer prompts;
   private final AnswerParser parser;
   private final ObjectMapper json = new ObjectMapper();
+  private final Map<String, String> environment;
 
   /** A backend running the CLI through {@code runner}, recording its processes nowhere. */
   public ClaudeCodeBackend(Settings settings, ProcessRunner runner, PromptRenderer prompts) {
@@ -83,6 +87,18 @@ public final class ClaudeCodeBackend implements DiagnosisBackend {
    */
   public ClaudeCodeBackend(
       Settings settings, ProcessRunner runner, ProcessLedger processes, PromptRenderer prompts) {
+    this(settings, runner, processes, prompts, System.getenv());
+  }
+
+  /** As above, the CLI's environment made from {@code inherited} (the node's) instead. */
+  ClaudeCodeBackend(
+      Settings settings, ProcessRunner runner, ProcessLedger processes, PromptRenderer prompts,
+      Map<String, String> inherited) {
+    Map<String, String> env = new java.util.TreeMap<>(ChildEnvironment.withoutForeignCredentials(inherited));
+    env.put("DISABLE_AUTOUPDATER", "1");
+    env.put("DISABLE_TELEMETRY", "1");
+    env.put("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
+    this.environment = Map.copyOf(env);
     this.settings = Objects.requireNonNull(settings, "settings");
     this.runner = Objects.requireNonNull(runner, "runner");
     this.processes = Objects.requireNonNull(processes, "processes");
@@ -134,10 +150,7 @@ public final class ClaudeCodeBackend implements DiagnosisBackend {
               new ProcessRunner.Request(
                   command(),
                   cwd,
-                  Map.of(
-                      "DISABLE_AUTOUPDATER", "1",
-                      "DISABLE_TELEMETRY", "1",
-                      "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"),
+                  environment,
                   prompt.getBytes(StandardCharsets.UTF_8),
                   settings.timeout(),
                   settings.maxOutputBytes(),

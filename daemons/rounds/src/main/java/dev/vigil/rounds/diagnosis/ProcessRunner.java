@@ -29,7 +29,7 @@ public interface ProcessRunner {
    *
    * @param command the program and its arguments
    * @param workingDir the directory it runs in
-   * @param extraEnv variables set on top of the inherited environment
+   * @param environment the program's whole environment: nothing else is inherited
    * @param stdin what it reads on standard input (then closed)
    * @param timeout how long it may run
    * @param maxStdoutBytes output past this kills it
@@ -39,7 +39,7 @@ public interface ProcessRunner {
   record Request(
       List<String> command,
       Path workingDir,
-      Map<String, String> extraEnv,
+      Map<String, String> environment,
       byte[] stdin,
       Duration timeout,
       int maxStdoutBytes,
@@ -48,7 +48,7 @@ public interface ProcessRunner {
     /** Copies the lists. */
     public Request {
       command = List.copyOf(command);
-      extraEnv = Map.copyOf(extraEnv);
+      environment = Map.copyOf(environment);
       Objects.requireNonNull(workingDir, "workingDir");
       Objects.requireNonNull(stdin, "stdin");
       Objects.requireNonNull(timeout, "timeout");
@@ -57,9 +57,9 @@ public interface ProcessRunner {
 
     /** A request nobody watches. */
     public Request(
-        List<String> command, Path workingDir, Map<String, String> extraEnv, byte[] stdin,
+        List<String> command, Path workingDir, Map<String, String> environment, byte[] stdin,
         Duration timeout, int maxStdoutBytes, int maxStderrBytes) {
-      this(command, workingDir, extraEnv, stdin, timeout, maxStdoutBytes, maxStderrBytes, Watcher.NONE);
+      this(command, workingDir, environment, stdin, timeout, maxStdoutBytes, maxStderrBytes, Watcher.NONE);
     }
   }
 

@@ -59,7 +59,8 @@ public final class SystemProcessRunner implements ProcessRunner {
     }
     command.addAll(request.command());
     ProcessBuilder pb = new ProcessBuilder(command).directory(request.workingDir().toFile());
-    pb.environment().putAll(request.extraEnv());
+    pb.environment().clear();
+    pb.environment().putAll(request.environment());
     long started = System.nanoTime();
     Process process = pb.start();
     ProcessRunner.Watch watch;

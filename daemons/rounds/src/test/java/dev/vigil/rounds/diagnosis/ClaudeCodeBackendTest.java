@@ -51,6 +51,27 @@ class ClaudeCodeBackendTest {
   }
 
   @Test
+  void theCliGetsTheNodesEnvironmentWithoutCredentialsItHasNoUseFor() throws Exception {
+    Files.writeString(bin.resolve("scenario"), "success");
+    java.util.Map<String, String> node = new java.util.HashMap<>(System.getenv());
+    node.put("GITHUB_TOKEN", "ghp_node_secret");
+    node.put("OPENAI_API_KEY", "sk-node-secret");
+    node.put("ANTHROPIC_API_KEY", "sk-ant-for-the-cli");
+    ClaudeCodeBackend backend = new ClaudeCodeBackend(
+        new ClaudeCodeBackend.Settings(
+            claude.toString(), "sonnet", 8, new BigDecimal("2.00"), Duration.ofSeconds(60), 64 * 1024),
+        new SystemProcessRunner(), ProcessLedger.NONE, new PromptRenderer(32_000), node);
+
+    backend.diagnose(Contexts.context(codebase));
+
+    List<String> env = Files.readAllLines(bin.resolve("env"));
+    assertThat(env)
+        .contains("ANTHROPIC_API_KEY=sk-ant-for-the-cli", "DISABLE_TELEMETRY=1", "DISABLE_AUTOUPDATER=1",
+            "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1")
+        .noneMatch(line -> line.contains("node_secret") || line.contains("node-secret"));
+  }
+
+  @Test
   void successWithTheAnswerInsideResult() throws Exception {
     Diagnosis d = backend("success").diagnose(Contexts.context(codebase));
     assertThat(d.rootCause()).isEqualTo("OrderService.place is called with an empty cart");
