@@ -15,8 +15,6 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
@@ -42,7 +40,7 @@ import java.util.function.LongSupplier;
  * through a {@link Redactor} built from the environment at that moment, so no secret leaves here.
  * Thread-safe: runs of different probes may happen at once.
  */
-final class Prober {
+final class Prober implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int PREVIEW = 200;
 
@@ -53,11 +51,9 @@ final class Prober {
   private final LongSupplier nanoTime;
   private final Path workingDir;
   private volatile Redactors lastRedactor;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .followRedirects(HttpClient.Redirect.NEVER)
-          .build();
+  // real time, whatever clock the probes are scheduled with: socket timeouts are real
+  private final Http11Client http = new Http11Client(System::nanoTime);
+  private HttpClient webSockets; // only when a websocket probe runs: it keeps a selector thread
 
   /**
    * @param defaultSources where header and command variables are read from
@@ -78,6 +74,19 @@ final class Prober {
     this.clock = clock;
     this.nanoTime = nanoTime;
     this.workingDir = workingDir;
+  }
+
+  /** Closes the kept-alive HTTP connections. Runs after this may still happen, keeping none. */
+  @Override
+  public void close() {
+    http.close();
+    HttpClient ws;
+    synchronized (this) {
+      ws = webSockets;
+    }
+    if (ws != null) {
+      ws.shutdownNow();
+    }
   }
 
   /** The environment as commands and headers see it. */
@@ -198,24 +207,22 @@ final class Prober {
 
   private Outcome http(Check.Http c, Duration timeout, EnvReader.Snapshot snap)
       throws InterruptedException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(c.url()).timeout(timeout);
-    Optional<String> missing = headers(c.headers(), snap, request::header);
+    List<Map.Entry<String, String>> headers = new ArrayList<>(c.headers().size());
+    Optional<String> missing = headers(c.headers(), snap, (name, value) -> headers.add(Map.entry(name, value)));
     if (missing.isPresent()) {
       return Outcome.of(HealthStatus.UNKNOWN, Outcome.CONFIG_ERROR, missing.get());
     }
-    request.method(
-        c.method(),
-        c.body().map(HttpRequest.BodyPublishers::ofString).orElse(HttpRequest.BodyPublishers.noBody()));
-    HttpResponse<String> response;
+    Http11Client.Response response;
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (HttpTimeoutException e) {
+      response = http.send(c.method(), c.url(), headers, c.body(), timeout, true);
+    } catch (Http11Client.Timeout e) {
       return Outcome.unhealthy(Outcome.TIMEOUT, c.method() + " " + c.url() + ": no answer within " + Durations.text(timeout));
     } catch (IOException e) {
+      stopIfInterrupted();
       return connectionFailure(c.url(), e);
     }
-    int status = response.statusCode();
-    String body = response.body() == null ? "" : response.body();
+    int status = response.status();
+    String body = response.body();
     Map<String, Object> evidence = new LinkedHashMap<>();
     evidence.put("http_status", status);
     if (!c.expectStatus().contains(status)) {
@@ -303,6 +310,13 @@ final class Prober {
     return Outcome.unhealthy(Outcome.CONNECTION_ERROR, url.getHost() + ":" + port(url) + ": " + e);
   }
 
+  /** An interrupted socket fails as any broken one would: that is the daemon stopping, not a finding. */
+  private static void stopIfInterrupted() throws InterruptedException {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new InterruptedException("stopped");
+    }
+  }
+
   private static int port(URI url) {
     if (url.getPort() > 0) {
       return url.getPort();
@@ -359,10 +373,10 @@ final class Prober {
     if (c.orServedAt().isPresent()) {
       URI url = c.orServedAt().get();
       try {
-        HttpResponse<Void> r =
-            http.send(HttpRequest.newBuilder(url).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.discarding());
-        return Outcome.healthy("port " + where + " is held by the service at " + url + " (HTTP " + r.statusCode() + ")");
+        Http11Client.Response r = http.send("GET", url, List.of(), Optional.empty(), timeout, false);
+        return Outcome.healthy("port " + where + " is held by the service at " + url + " (HTTP " + r.status() + ")");
       } catch (IOException e) {
+        stopIfInterrupted();
         return Outcome.unhealthy(Outcome.PORT_CONFLICT,
             "port " + where + " is held by another process (" + url + " does not answer)");
       }
@@ -562,7 +576,7 @@ final class Prober {
 
   private Outcome webSocket(Check.WebSocket c, Duration timeout, EnvReader.Snapshot snap)
       throws InterruptedException {
-    java.net.http.WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(timeout);
+    java.net.http.WebSocket.Builder builder = webSocketClient().newWebSocketBuilder().connectTimeout(timeout);
     Optional<String> missing = headers(c.headers(), snap, builder::header);
     if (missing.isPresent()) {
       return Outcome.of(HealthStatus.UNKNOWN, Outcome.CONFIG_ERROR, missing.get());
@@ -594,6 +608,16 @@ final class Prober {
       }
       return Outcome.unhealthy(Outcome.CONNECTION_ERROR, "WebSocket " + c.url() + ": " + cause);
     }
+  }
+
+  private synchronized HttpClient webSocketClient() {
+    if (webSockets == null) {
+      webSockets = HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .build();
+    }
+    return webSockets;
   }
 
   private static String preview(String text) {
