@@ -66,6 +66,9 @@ final class EnvReader {
   // With no files to read, a snapshot depends on the (immutable) process map alone: probes that run
   // every second need not copy the whole environment on every run
   private final Map<Check.EnvSources, Snapshot> processOnly = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile Cached lastProcessOnly;
+
+  private record Cached(Check.EnvSources sources, Snapshot snapshot) {}
 
   /**
    * @param process the process environment
@@ -80,7 +83,13 @@ final class EnvReader {
   /** Reads {@code sources}: files in order (later wins), then the process by precedence. */
   Snapshot read(Check.EnvSources sources) {
     if (sources.files().isEmpty()) {
-      return processOnly.computeIfAbsent(sources, this::readNow);
+      Cached last = lastProcessOnly;
+      if (last != null && last.sources() == sources) {
+        return last.snapshot(); // the same sources as the previous run: no need to hash them again
+      }
+      Snapshot snapshot = processOnly.computeIfAbsent(sources, this::readNow);
+      lastProcessOnly = new Cached(sources, snapshot);
+      return snapshot;
     }
     return readNow(sources);
   }

@@ -1,5 +1,7 @@
 package dev.vigil.sandbox;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.core.HealthStatus;
@@ -8,6 +10,7 @@ import java.io.InputStream;
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.Proxy;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -18,7 +21,6 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -41,7 +43,10 @@ import java.util.function.LongSupplier;
  * Thread-safe: runs of different probes may happen at once.
  */
 final class Prober implements AutoCloseable {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  // buffers from one shared pool: the default pool keeps them per thread, and every run is a new
+  // virtual thread, so each parse would allocate its own
+  private static final ObjectMapper JSON =
+      new ObjectMapper(JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build());
   private static final int PREVIEW = 200;
 
   private final EnvReader env;
@@ -327,7 +332,7 @@ final class Prober implements AutoCloseable {
   // ---- tcp, port-free
 
   private static Outcome tcp(Check.Tcp c, Duration timeout) {
-    try (Socket socket = new Socket()) {
+    try (Socket socket = new Socket(Proxy.NO_PROXY)) { // directly, as http probes connect
       socket.connect(new InetSocketAddress(c.host(), c.port()), (int) Math.max(1, timeout.toMillis()));
       return Outcome.healthy("connected to " + c.host() + ":" + c.port());
     } catch (SocketTimeoutException e) {
@@ -395,9 +400,13 @@ final class Prober implements AutoCloseable {
     if (existing == null) {
       return Outcome.of(HealthStatus.UNKNOWN, Outcome.CONFIG_ERROR, "no part of " + wanted + " exists");
     }
-    FileStore store = Files.getFileStore(existing);
-    long free = store.getUsableSpace();
-    long total = store.getTotalSpace();
+    // statvfs on the path itself: Files.getFileStore would read the whole mount table first
+    java.io.File at = existing.toFile();
+    long total = at.getTotalSpace();
+    long free = at.getUsableSpace();
+    if (total == 0 && !Files.exists(existing)) {
+      throw new java.nio.file.NoSuchFileException(existing.toString(), null, "went away while measured");
+    }
     double percent = total == 0 ? 0 : free * 100.0 / total;
     Map<String, Object> evidence = new LinkedHashMap<>();
     evidence.put("path", wanted.toString());
@@ -405,7 +414,7 @@ final class Prober implements AutoCloseable {
     evidence.put("total_bytes", total);
     evidence.put("free_percent", Math.round(percent * 10) / 10.0);
     String where = existing.equals(wanted) ? wanted.toString() : wanted + " (not there yet; measured at " + existing + ")";
-    String text = bytes(free) + " free (" + String.format("%.1f", percent) + "%) under " + where;
+    String text = bytes(free) + " free (" + oneDecimal(percent) + "%) under " + where;
     if (free < c.minFreeBytes() || percent < c.minFreePercent()) {
       return Outcome.unhealthy(Outcome.DISK_LOW, text + ", below the minimum "
           + bytes(c.minFreeBytes()) + " / " + c.minFreePercent() + "%").withEvidence(evidence);
@@ -428,7 +437,13 @@ final class Prober implements AutoCloseable {
       v /= 1024;
       i++;
     }
-    return String.format("%.1f %s", v, units[i]);
+    return oneDecimal(v) + " " + units[i];
+  }
+
+  /** {@code v} (not negative) rounded half up to one decimal, as {@code %.1f} in the root locale. */
+  static String oneDecimal(double v) {
+    long tenths = Math.round(v * 10);
+    return tenths / 10 + "." + tenths % 10;
   }
 
   // ---- command

@@ -55,6 +55,9 @@ final class Redactor {
     for (String s : secrets) {
       out = out.replace(s, MASK);
     }
+    if (out.indexOf('@') < 0) {
+      return out; // no credentials in a URL without an @: spare every detail the regex
+    }
     return URL_CREDENTIALS.matcher(out).replaceAll("$1" + MASK + "@");
   }
 
