@@ -15,7 +15,7 @@ import java.nio.charset.IllegalCharsetNameException;
 import java.nio.charset.StandardCharsets;
 import java.nio.charset.UnsupportedCharsetException;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Locale;
@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.function.LongSupplier;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -72,7 +71,7 @@ final class Http11Client implements AutoCloseable {
   private static final int MAX_HEADERS = 200;
 
   private final LongSupplier nanoTime;
-  private final Map<String, Deque<Connection>> idle = new ConcurrentHashMap<>();
+  private final Map<String, Deque<Connection>> idle = new ConcurrentHashMap<>(); // each deque guarded by itself
   private volatile boolean closed;
 
   /** @param nanoTime the monotonic clock the deadlines and idle ages are measured with */
@@ -132,7 +131,7 @@ final class Http11Client implements AutoCloseable {
   public void close() {
     closed = true;
     idle.values().forEach(q -> {
-      for (Connection c; (c = q.pollFirst()) != null; ) {
+      for (Connection c; (c = poll(q)) != null; ) {
         c.close();
       }
     });
@@ -140,7 +139,11 @@ final class Http11Client implements AutoCloseable {
 
   /** How many idle connections are kept now (for tests). */
   int idleConnections() {
-    return idle.values().stream().mapToInt(Deque::size).sum();
+    return idle.values().stream().mapToInt(q -> {
+      synchronized (q) {
+        return q.size();
+      }
+    }).sum();
   }
 
   // ---- the exchange
@@ -259,7 +262,7 @@ final class Http11Client implements AutoCloseable {
 
   /** The charset the Content-Type names, UTF-8 when it names none or one the JDK lacks. */
   static Charset charset(String contentType) {
-    if (contentType == null) {
+    if (contentType == null || contentType.indexOf(';') < 0) {
       return StandardCharsets.UTF_8;
     }
     for (String param : contentType.split(";")) {
@@ -384,7 +387,7 @@ final class Http11Client implements AutoCloseable {
       return null;
     }
     long now = nanoTime.getAsLong();
-    for (Connection c; (c = q.pollFirst()) != null; ) {
+    for (Connection c; (c = poll(q)) != null; ) {
       if (now - c.idleSince <= MAX_IDLE.toNanos()) {
         return c;
       }
@@ -401,16 +404,25 @@ final class Http11Client implements AutoCloseable {
     c.used = true;
     c.received = false;
     c.idleSince = nanoTime.getAsLong();
-    Deque<Connection> q = idle.computeIfAbsent(key, k -> new ConcurrentLinkedDeque<>());
-    q.offerFirst(c); // the most recently used first: the least likely to be closed by the server
-    while (q.size() > MAX_IDLE_PER_SERVER) {
-      Connection oldest = q.pollLast();
-      if (oldest != null) {
-        oldest.close();
+    Deque<Connection> q = idle.computeIfAbsent(key, k -> new ArrayDeque<>());
+    Connection extra = null;
+    synchronized (q) {
+      q.offerFirst(c); // the most recently used first: the least likely to be closed by the server
+      if (q.size() > MAX_IDLE_PER_SERVER) {
+        extra = q.pollLast();
       }
+    }
+    if (extra != null) {
+      extra.close();
     }
     if (closed) {
       close(); // closed meanwhile: this one must not stay open
+    }
+  }
+
+  private static Connection poll(Deque<Connection> q) {
+    synchronized (q) {
+      return q.pollFirst();
     }
   }
 
