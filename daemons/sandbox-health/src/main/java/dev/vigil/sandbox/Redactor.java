@@ -65,6 +65,7 @@ final class Redactor {
   Object applyDeep(Object value) {
     return switch (value) {
       case String s -> apply(s);
+      case Map<?, ?> m when m.isEmpty() -> Map.of();
       case Map<?, ?> m -> {
         Map<String, Object> copy = new java.util.LinkedHashMap<>();
         m.forEach((k, v) -> copy.put(String.valueOf(k), applyDeep(v)));
