@@ -66,6 +66,9 @@ final class Http11Client implements AutoCloseable {
   /** Names java.net.http refuses as well: the client writes these itself, or cannot honour them. */
   private static final Set<String> RESTRICTED = Set.of("connection", "content-length", "expect", "host", "upgrade");
 
+  /** Methods that may be sent again when a kept connection turns out closed (RFC 9110, 9.2.2). */
+  private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE");
+
   /** The longest status or header line read; a connection's buffer holds one whole. */
   private static final int MAX_LINE = 16 * 1024;
   private static final int MAX_HEADERS = 200;
@@ -107,7 +110,10 @@ final class Http11Client implements AutoCloseable {
     String key = scheme + "://" + host + ":" + port;
     boolean head = method.equals("HEAD");
 
-    Connection reused = takeIdle(key);
+    // a request that must not happen twice never goes on a kept connection, which the server may
+    // have closed after reading it: a retry could repeat it, and no retry would report a failure
+    // that is not there
+    Connection reused = IDEMPOTENT.contains(method) ? takeIdle(key) : null;
     if (reused != null) {
       try {
         return exchange(reused, key, request, head, readBody, deadline);

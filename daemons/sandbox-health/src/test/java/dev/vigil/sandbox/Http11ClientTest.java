@@ -61,6 +61,18 @@ class Http11ClientTest {
   }
 
   @Test
+  void aRequestThatMustNotBeRepeatedNeverGoesOnAKeptConnection() throws Exception {
+    try (var server = new Fixtures.Scripted((request, out) -> write(out, ok("{}")))) {
+      assertThat(get(server, "/").status()).isEqualTo(200);
+      var post = client.send("POST", server.url("/"), List.of(), Optional.of("{}"), TIMEOUT, true);
+      assertThat(post.status()).isEqualTo(200);
+      assertThat(server.connections).hasValue(2);
+      assertThat(get(server, "/").status()).isEqualTo(200); // on one of the two kept
+      assertThat(server.connections).hasValue(2);
+    }
+  }
+
+  @Test
   void aKeptConnectionTheServerClosedIsReplacedByANewOne() throws Exception {
     try (var server = new Fixtures.Scripted((request, out) -> {
       write(out, ok("{}"));
