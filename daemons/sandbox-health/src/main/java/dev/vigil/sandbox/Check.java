@@ -48,6 +48,9 @@ sealed interface Check {
     }
 
     List<String> names() {
+      if (aliases.isEmpty()) {
+        return List.of(name);
+      }
       return java.util.stream.Stream.concat(java.util.stream.Stream.of(name), aliases.stream())
           .toList();
     }

@@ -66,6 +66,7 @@ final class EnvReader {
   // With no files to read, a snapshot depends on the (immutable) process map alone: probes that run
   // every second need not copy the whole environment on every run
   private final Map<Check.EnvSources, Snapshot> processOnly = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile Map<Check.EnvSources, Snapshot> byInstance = new java.util.IdentityHashMap<>();
 
   /**
    * @param process the process environment
@@ -80,7 +81,18 @@ final class EnvReader {
   /** Reads {@code sources}: files in order (later wins), then the process by precedence. */
   Snapshot read(Check.EnvSources sources) {
     if (sources.files().isEmpty()) {
-      return processOnly.computeIfAbsent(sources, this::readNow);
+      // each probe holds its own sources instance: found by identity, no record hashing per run
+      Snapshot known = byInstance.get(sources);
+      if (known != null) {
+        return known;
+      }
+      Snapshot snapshot = processOnly.computeIfAbsent(sources, this::readNow);
+      synchronized (processOnly) {
+        Map<Check.EnvSources, Snapshot> next = new java.util.IdentityHashMap<>(byInstance);
+        next.put(sources, snapshot);
+        byInstance = next; // replaced whole, never changed once published
+      }
+      return snapshot;
     }
     return readNow(sources);
   }

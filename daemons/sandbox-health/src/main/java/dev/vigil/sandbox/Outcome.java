@@ -1,7 +1,6 @@
 package dev.vigil.sandbox;
 
 import dev.vigil.core.HealthStatus;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 
@@ -30,7 +29,8 @@ record Outcome(
   Outcome {
     Objects.requireNonNull(status, "status");
     detail = detail == null ? "" : detail;
-    evidence = evidence == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(evidence));
+    // immutable, so that the states made from it keep it as it is instead of copying it again
+    evidence = evidence == null ? Map.of() : Map.copyOf(evidence);
   }
 
   static Outcome healthy(String detail) {

@@ -108,7 +108,7 @@ final class ProbeBook {
       if (withHistory) {
         for (ProbeState.Run r : s.history()) {
           Map<String, Object> h = new LinkedHashMap<>();
-          h.put("at", r.at().toString());
+          h.put("at", Timestamps.iso(r.at()));
           h.put("status", r.status().wireName());
           h.put("category", r.category());
           h.put("latency_ms", r.latencyMs());
@@ -122,8 +122,8 @@ final class ProbeBook {
       lines.add(new Diagnosis.ProbeLine(
           p.id(), p.check().kind(), s.status(), p.severity().wireName(), s.latencyNanos() / 1_000_000,
           s.category(), detail, p.remediation(),
-          s.checkedAt().map(Instant::toString).orElse(null),
-          s.lastSuccess().map(Instant::toString).orElse(null), history));
+          s.checkedAt().map(Timestamps::iso).orElse(null),
+          s.lastSuccess().map(Timestamps::iso).orElse(null), history));
     }
     List<Diagnosis.SymptomLine> verdicts = new ArrayList<>();
     for (Symptom sym : symptoms) {

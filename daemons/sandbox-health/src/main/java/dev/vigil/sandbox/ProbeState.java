@@ -2,7 +2,6 @@ package dev.vigil.sandbox;
 
 import dev.vigil.core.HealthStatus;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -77,11 +76,13 @@ record ProbeState(
           seen.detail() + "; took " + Durations.text(java.time.Duration.ofNanos(seen.latencyNanos()))
               + ", over " + Durations.text(spec.degradedLatency().get()));
     }
-    List<Run> runs = new ArrayList<>(history);
-    runs.add(new Run(at, seen.status(), seen.category(), seen.latencyNanos() / 1_000_000));
-    while (runs.size() > historySize) {
-      runs.removeFirst();
+    // the latest historySize runs, in one copy (the constructor keeps a list it is given as is)
+    int keep = Math.min(historySize, history.size() + 1);
+    Run[] runs = new Run[keep];
+    for (int i = 0; i < keep - 1; i++) {
+      runs[i] = history.get(history.size() - (keep - 1) + i);
     }
+    runs[keep - 1] = new Run(at, seen.status(), seen.category(), seen.latencyNanos() / 1_000_000);
     Optional<Instant> success =
         seen.status() == HealthStatus.HEALTHY || seen.status() == HealthStatus.DEGRADED
             ? Optional.of(at)
@@ -118,6 +119,6 @@ record ProbeState(
     }
     return new ProbeState(
         accepted, seen.category(), seen.detail() + note, Optional.of(at), seen.latencyNanos(), success,
-        newFailures, newBetters, waiting, runs, seen.evidence());
+        newFailures, newBetters, waiting, List.of(runs), seen.evidence());
   }
 }

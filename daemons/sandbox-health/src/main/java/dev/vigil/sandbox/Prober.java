@@ -1,5 +1,7 @@
 package dev.vigil.sandbox;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.util.JsonRecyclerPools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.core.HealthStatus;
@@ -8,6 +10,7 @@ import java.io.InputStream;
 import java.net.BindException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.Proxy;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
@@ -15,12 +18,9 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -42,8 +42,11 @@ import java.util.function.LongSupplier;
  * through a {@link Redactor} built from the environment at that moment, so no secret leaves here.
  * Thread-safe: runs of different probes may happen at once.
  */
-final class Prober {
-  private static final ObjectMapper JSON = new ObjectMapper();
+final class Prober implements AutoCloseable {
+  // buffers from one shared pool: the default pool keeps them per thread, and every run is a new
+  // virtual thread, so each parse would allocate its own
+  private static final ObjectMapper JSON =
+      new ObjectMapper(JsonFactory.builder().recyclerPool(JsonRecyclerPools.sharedConcurrentDequePool()).build());
   private static final int PREVIEW = 200;
 
   private final EnvReader env;
@@ -53,11 +56,9 @@ final class Prober {
   private final LongSupplier nanoTime;
   private final Path workingDir;
   private volatile Redactors lastRedactor;
-  private final HttpClient http =
-      HttpClient.newBuilder()
-          .version(HttpClient.Version.HTTP_1_1)
-          .followRedirects(HttpClient.Redirect.NEVER)
-          .build();
+  // real time, whatever clock the probes are scheduled with: socket timeouts are real
+  private final Http11Client http = new Http11Client(System::nanoTime);
+  private HttpClient webSockets; // only when a websocket probe runs: it keeps a selector thread
 
   /**
    * @param defaultSources where header and command variables are read from
@@ -78,6 +79,19 @@ final class Prober {
     this.clock = clock;
     this.nanoTime = nanoTime;
     this.workingDir = workingDir;
+  }
+
+  /** Closes the kept-alive HTTP connections. Runs after this may still happen, keeping none. */
+  @Override
+  public void close() {
+    http.close();
+    HttpClient ws;
+    synchronized (this) {
+      ws = webSockets;
+    }
+    if (ws != null) {
+      ws.shutdownNow();
+    }
   }
 
   /** The environment as commands and headers see it. */
@@ -198,24 +212,22 @@ final class Prober {
 
   private Outcome http(Check.Http c, Duration timeout, EnvReader.Snapshot snap)
       throws InterruptedException {
-    HttpRequest.Builder request = HttpRequest.newBuilder(c.url()).timeout(timeout);
-    Optional<String> missing = headers(c.headers(), snap, request::header);
+    List<Map.Entry<String, String>> headers = new ArrayList<>(c.headers().size());
+    Optional<String> missing = headers(c.headers(), snap, (name, value) -> headers.add(Map.entry(name, value)));
     if (missing.isPresent()) {
       return Outcome.of(HealthStatus.UNKNOWN, Outcome.CONFIG_ERROR, missing.get());
     }
-    request.method(
-        c.method(),
-        c.body().map(HttpRequest.BodyPublishers::ofString).orElse(HttpRequest.BodyPublishers.noBody()));
-    HttpResponse<String> response;
+    Http11Client.Response response;
     try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-    } catch (HttpTimeoutException e) {
+      response = http.send(c.method(), c.url(), headers, c.body(), timeout, true);
+    } catch (Http11Client.Timeout e) {
       return Outcome.unhealthy(Outcome.TIMEOUT, c.method() + " " + c.url() + ": no answer within " + Durations.text(timeout));
     } catch (IOException e) {
+      stopIfInterrupted();
       return connectionFailure(c.url(), e);
     }
-    int status = response.statusCode();
-    String body = response.body() == null ? "" : response.body();
+    int status = response.status();
+    String body = response.body();
     Map<String, Object> evidence = new LinkedHashMap<>();
     evidence.put("http_status", status);
     if (!c.expectStatus().contains(status)) {
@@ -303,6 +315,13 @@ final class Prober {
     return Outcome.unhealthy(Outcome.CONNECTION_ERROR, url.getHost() + ":" + port(url) + ": " + e);
   }
 
+  /** An interrupted socket fails as any broken one would: that is the daemon stopping, not a finding. */
+  private static void stopIfInterrupted() throws InterruptedException {
+    if (Thread.currentThread().isInterrupted()) {
+      throw new InterruptedException("stopped");
+    }
+  }
+
   private static int port(URI url) {
     if (url.getPort() > 0) {
       return url.getPort();
@@ -313,7 +332,7 @@ final class Prober {
   // ---- tcp, port-free
 
   private static Outcome tcp(Check.Tcp c, Duration timeout) {
-    try (Socket socket = new Socket()) {
+    try (Socket socket = new Socket(Proxy.NO_PROXY)) { // directly, as http probes connect
       socket.connect(new InetSocketAddress(c.host(), c.port()), (int) Math.max(1, timeout.toMillis()));
       return Outcome.healthy("connected to " + c.host() + ":" + c.port());
     } catch (SocketTimeoutException e) {
@@ -359,10 +378,10 @@ final class Prober {
     if (c.orServedAt().isPresent()) {
       URI url = c.orServedAt().get();
       try {
-        HttpResponse<Void> r =
-            http.send(HttpRequest.newBuilder(url).timeout(timeout).GET().build(), HttpResponse.BodyHandlers.discarding());
-        return Outcome.healthy("port " + where + " is held by the service at " + url + " (HTTP " + r.statusCode() + ")");
+        Http11Client.Response r = http.send("GET", url, List.of(), Optional.empty(), timeout, false);
+        return Outcome.healthy("port " + where + " is held by the service at " + url + " (HTTP " + r.status() + ")");
       } catch (IOException e) {
+        stopIfInterrupted();
         return Outcome.unhealthy(Outcome.PORT_CONFLICT,
             "port " + where + " is held by another process (" + url + " does not answer)");
       }
@@ -381,9 +400,13 @@ final class Prober {
     if (existing == null) {
       return Outcome.of(HealthStatus.UNKNOWN, Outcome.CONFIG_ERROR, "no part of " + wanted + " exists");
     }
-    FileStore store = Files.getFileStore(existing);
-    long free = store.getUsableSpace();
-    long total = store.getTotalSpace();
+    // statvfs on the path itself: Files.getFileStore would read the whole mount table first
+    java.io.File at = existing.toFile();
+    long total = at.getTotalSpace();
+    long free = at.getUsableSpace();
+    if (total == 0 && !Files.exists(existing)) {
+      throw new java.nio.file.NoSuchFileException(existing.toString(), null, "went away while measured");
+    }
     double percent = total == 0 ? 0 : free * 100.0 / total;
     Map<String, Object> evidence = new LinkedHashMap<>();
     evidence.put("path", wanted.toString());
@@ -391,7 +414,7 @@ final class Prober {
     evidence.put("total_bytes", total);
     evidence.put("free_percent", Math.round(percent * 10) / 10.0);
     String where = existing.equals(wanted) ? wanted.toString() : wanted + " (not there yet; measured at " + existing + ")";
-    String text = bytes(free) + " free (" + String.format("%.1f", percent) + "%) under " + where;
+    String text = bytes(free) + " free (" + oneDecimal(percent) + "%) under " + where;
     if (free < c.minFreeBytes() || percent < c.minFreePercent()) {
       return Outcome.unhealthy(Outcome.DISK_LOW, text + ", below the minimum "
           + bytes(c.minFreeBytes()) + " / " + c.minFreePercent() + "%").withEvidence(evidence);
@@ -414,7 +437,13 @@ final class Prober {
       v /= 1024;
       i++;
     }
-    return String.format("%.1f %s", v, units[i]);
+    return oneDecimal(v) + " " + units[i];
+  }
+
+  /** {@code v} (not negative) rounded half up to one decimal, as {@code %.1f} in the root locale. */
+  static String oneDecimal(double v) {
+    long tenths = Math.round(v * 10);
+    return tenths / 10 + "." + tenths % 10;
   }
 
   // ---- command
@@ -562,7 +591,7 @@ final class Prober {
 
   private Outcome webSocket(Check.WebSocket c, Duration timeout, EnvReader.Snapshot snap)
       throws InterruptedException {
-    java.net.http.WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(timeout);
+    java.net.http.WebSocket.Builder builder = webSocketClient().newWebSocketBuilder().connectTimeout(timeout);
     Optional<String> missing = headers(c.headers(), snap, builder::header);
     if (missing.isPresent()) {
       return Outcome.of(HealthStatus.UNKNOWN, Outcome.CONFIG_ERROR, missing.get());
@@ -594,6 +623,16 @@ final class Prober {
       }
       return Outcome.unhealthy(Outcome.CONNECTION_ERROR, "WebSocket " + c.url() + ": " + cause);
     }
+  }
+
+  private synchronized HttpClient webSocketClient() {
+    if (webSockets == null) {
+      webSockets = HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .followRedirects(HttpClient.Redirect.NEVER)
+          .build();
+    }
+    return webSockets;
   }
 
   private static String preview(String text) {

@@ -55,6 +55,9 @@ final class Redactor {
     for (String s : secrets) {
       out = out.replace(s, MASK);
     }
+    if (out.indexOf('@') < 0) {
+      return out; // no credentials in a URL without an @: spare every detail the regex
+    }
     return URL_CREDENTIALS.matcher(out).replaceAll("$1" + MASK + "@");
   }
 
@@ -62,6 +65,7 @@ final class Redactor {
   Object applyDeep(Object value) {
     return switch (value) {
       case String s -> apply(s);
+      case Map<?, ?> m when m.isEmpty() -> Map.of();
       case Map<?, ?> m -> {
         Map<String, Object> copy = new java.util.LinkedHashMap<>();
         m.forEach((k, v) -> copy.put(String.valueOf(k), applyDeep(v)));

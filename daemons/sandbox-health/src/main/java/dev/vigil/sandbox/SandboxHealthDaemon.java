@@ -23,6 +23,7 @@ final class SandboxHealthDaemon implements Daemon {
   private final SandboxHealthModule module;
   private final Random random;
   private volatile ProbeLoop loop;
+  private volatile Prober prober;
 
   SandboxHealthDaemon(SandboxHealthModule module, Random random) {
     this.module = module;
@@ -31,8 +32,9 @@ final class SandboxHealthDaemon implements Daemon {
 
   @Override
   public void start(DaemonContext ctx) {
-    Prober prober = module.prober(ctx.clock(), ctx.scheduler()::nanoTime);
-    ProbeRunner runner = new ProbeRunner(module.book(), prober, ctx.clock(), ctx.logger());
+    Prober p = module.prober(ctx.clock(), ctx.scheduler()::nanoTime);
+    prober = p;
+    ProbeRunner runner = new ProbeRunner(module.book(), p, ctx.clock(), ctx.logger());
     ProbeLoop l = new ProbeLoop(runner, module.book(), ctx.scheduler(), random, ctx.logger());
     loop = l;
     l.start();
@@ -43,6 +45,10 @@ final class SandboxHealthDaemon implements Daemon {
     ProbeLoop l = loop;
     if (l != null) {
       l.stop();
+    }
+    Prober p = prober;
+    if (p != null) {
+      p.close(); // its kept-alive connections; runs still ending keep none
     }
   }
 

@@ -136,9 +136,9 @@ public final class SandboxHealthModule {
     ProbeBook once = new ProbeBook(selected, parsed.symptoms().stream()
         .filter(s -> symptom.isEmpty() || s.id().equals(symptom.get())).toList(), 1);
     Clock clock = Clock.systemUTC();
-    ProbeRunner runner = new ProbeRunner(
-        once, prober(clock, System::nanoTime), clock, LoggerFactory.getLogger(SandboxHealthModule.class));
-    runner.runAll(true);
+    try (Prober prober = prober(clock, System::nanoTime)) {
+      new ProbeRunner(once, prober, clock, LoggerFactory.getLogger(SandboxHealthModule.class)).runAll(true);
+    }
     Diagnosis d = once.diagnosis(false);
     return d; // the symptom's probes and the ones they depend on, which ran too
   }

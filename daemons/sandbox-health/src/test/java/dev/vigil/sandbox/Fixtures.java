@@ -4,22 +4,27 @@ import com.sun.net.httpserver.HttpServer;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -170,6 +175,110 @@ final class Fixtures {
       } catch (Exception e) {
         // the client went away
       }
+    }
+
+    @Override
+    public void close() throws IOException {
+      socket.close();
+    }
+  }
+
+  /** What the server does with one request: answers on {@code out}; true keeps the connection open. */
+  @FunctionalInterface
+  interface Answer {
+    boolean answer(String request, OutputStream out) throws Exception;
+  }
+
+  /**
+   * A server on 127.0.0.1 that reads each request (head and Content-Length body) whole and answers
+   * with whatever the test scripts; it counts connections accepted and closed.
+   */
+  static final class Scripted implements AutoCloseable {
+    final ServerSocket socket;
+    final Answer answer;
+    final boolean rawFirstRead; // answer whatever arrives first (a TLS ClientHello), not a request
+    final List<String> requests = new CopyOnWriteArrayList<>();
+    final AtomicInteger connections = new AtomicInteger();
+    final AtomicInteger closed = new AtomicInteger();
+
+    Scripted(Answer answer) throws IOException {
+      this(answer, false);
+    }
+
+    Scripted(Answer answer, boolean rawFirstRead) throws IOException {
+      this.answer = answer;
+      this.rawFirstRead = rawFirstRead;
+      this.socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      Thread.ofVirtual().start(this::acceptLoop);
+    }
+
+    int port() {
+      return socket.getLocalPort();
+    }
+
+    URI url(String path) {
+      return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    private void acceptLoop() {
+      while (!socket.isClosed()) {
+        try {
+          Socket client = socket.accept();
+          connections.incrementAndGet();
+          Thread.ofVirtual().start(() -> serve(client));
+        } catch (IOException e) {
+          return;
+        }
+      }
+    }
+
+    private void serve(Socket client) {
+      try (client) {
+        InputStream in = client.getInputStream();
+        OutputStream out = client.getOutputStream();
+        if (rawFirstRead) {
+          in.read(new byte[4096]);
+          answer.answer("", out);
+          return;
+        }
+        while (true) {
+          String request = readRequest(in);
+          if (request == null) {
+            return;
+          }
+          requests.add(request);
+          if (!answer.answer(request, out)) {
+            return;
+          }
+        }
+      } catch (Exception e) {
+        // the client went away or the test ended
+      } finally {
+        closed.incrementAndGet();
+      }
+    }
+
+    /** A request's head and body as text, or null at the end of the stream. */
+    private static String readRequest(InputStream in) throws IOException {
+      ByteArrayOutputStream head = new ByteArrayOutputStream();
+      int b;
+      while ((b = in.read()) >= 0) {
+        head.write(b);
+        if (head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {
+          break;
+        }
+      }
+      if (b < 0) {
+        return null;
+      }
+      String text = head.toString(StandardCharsets.ISO_8859_1);
+      int length = 0;
+      for (String line : text.split("\r\n")) {
+        if (line.toLowerCase().startsWith("content-length:")) {
+          length = Integer.parseInt(line.substring(15).strip());
+        }
+      }
+      return text + new String(in.readNBytes(length), StandardCharsets.UTF_8);
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.vigil.core.HealthStatus;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -111,6 +112,64 @@ class ProbeKindsTest {
     assertThat(line.status()).isEqualTo(HealthStatus.UNHEALTHY);
     assertThat(line.category()).isEqualTo("connection_error");
     assertThat(line.detail()).isEqualTo("connection refused: 127.0.0.1:" + port);
+  }
+
+  @Test
+  void httpTimeoutBoundsTheWholeAnswerNotEachRead() throws Exception {
+    try (var server = new Fixtures.Scripted((request, out) -> {
+      out.write("HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      for (int i = 0; i < 500; i++) {
+        out.write(' ');
+        out.flush();
+        Thread.sleep(20); // the server trickles: no single read waits long
+      }
+      return false;
+    })) {
+      var line = run("{ id = trickle, kind = http, url = \"" + server.url("/health") + "\", timeout = 300ms }");
+      assertThat(line.status()).isEqualTo(HealthStatus.UNHEALTHY);
+      assertThat(line.category()).isEqualTo("timeout");
+      assertThat(line.detail()).isEqualTo("GET " + server.url("/health") + ": no answer within 300ms");
+    }
+  }
+
+  @Test
+  void httpRedirectIsNotFollowed() throws Exception {
+    try (var server = new Fixtures.Http()) {
+      server.route("/old", new Fixtures.Reply(302, "", Duration.ZERO));
+      server.route("/new", Fixtures.Reply.json(200, "{}"));
+      var line = run("{ id = moved, kind = http, url = \"" + server.url("/old") + "\" }");
+      assertThat(line.category()).isEqualTo("unexpected_status");
+      assertThat(line.detail()).startsWith("HTTP 302 from ");
+      assertThat(server.hits("/new")).isZero();
+    }
+  }
+
+  @Test
+  void httpSendsItsMethodHeadersAndBody() throws Exception {
+    try (var server = new Fixtures.Scripted((request, out) -> {
+      out.write("HTTP/1.1 201 Created\r\nContent-Length: 11\r\n\r\n{\"ok\":true}".getBytes(StandardCharsets.ISO_8859_1));
+      return true;
+    })) {
+      var line = run("{ id = post, kind = http, method = post, url = \"" + server.url("/jobs") + "\", body = \"{}\","
+          + " expect-status = [201], headers = [{ name = Content-Type, value = application/json }],"
+          + " json = [{ path = ok, op = eq, value = true }] }");
+      assertThat(line.status()).isEqualTo(HealthStatus.HEALTHY);
+      assertThat(server.requests.getFirst()).startsWith("POST /jobs HTTP/1.1\r\n")
+          .contains("\r\nContent-Type: application/json\r\n").endsWith("\r\n\r\n{}");
+    }
+  }
+
+  @Test
+  void httpsToAServerThatDoesNotSpeakTlsIsAConnectionError() throws Exception {
+    try (var server = new Fixtures.Scripted((request, out) -> {
+      out.write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      return false;
+    }, true)) {
+      var line = run("{ id = tls, kind = http, url = \"https://127.0.0.1:" + server.port() + "/health\" }");
+      assertThat(line.status()).isEqualTo(HealthStatus.UNHEALTHY);
+      assertThat(line.category()).isEqualTo("connection_error");
+      assertThat(line.detail()).startsWith("127.0.0.1:" + server.port() + ": javax.net.ssl.SSLException");
+    }
   }
 
   @Test
