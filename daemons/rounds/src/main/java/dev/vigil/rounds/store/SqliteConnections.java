@@ -69,6 +69,23 @@ final class SqliteConnections {
     }
   }
 
+  /**
+   * Closes {@code connection} once {@code lock} is free (no statement of its owner under way); an
+   * open transaction is rolled back, never committed half-done.
+   */
+  static void close(Connection connection, java.util.concurrent.locks.Lock lock, Path path) {
+    lock.lock();
+    try {
+      if (!connection.isClosed()) {
+        connection.close();
+      }
+    } catch (SQLException e) {
+      throw new StoreException("could not close the signature store " + path, e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private static int millis(Duration d) {
     return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
   }

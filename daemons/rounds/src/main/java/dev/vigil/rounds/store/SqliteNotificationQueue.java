@@ -307,16 +307,7 @@ public final class SqliteNotificationQueue implements NotificationQueue, AutoClo
 
   @Override
   public void close() {
-    lock.lock();
-    try {
-      if (!connection.isClosed()) {
-        connection.close();
-      }
-    } catch (SQLException e) {
-      throw new StoreException("could not close the signature store " + path, e);
-    } finally {
-      lock.unlock();
-    }
+    SqliteConnections.close(connection, lock, path);
   }
 
   @Override

@@ -912,16 +912,7 @@ public final class SqliteSignatureStore implements SignatureStore {
     if (c != null) {
       c.close();
     }
-    lock.lock();
-    try {
-      if (!connection.isClosed()) {
-        connection.close(); // an open transaction is rolled back, never committed half-done
-      }
-    } catch (SQLException e) {
-      throw new StoreException("could not close the signature store " + path, e);
-    } finally {
-      lock.unlock();
-    }
+    SqliteConnections.close(connection, lock, path);
   }
 
   @Override
