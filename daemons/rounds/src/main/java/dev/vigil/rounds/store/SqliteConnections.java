@@ -86,6 +86,43 @@ final class SqliteConnections {
     }
   }
 
+  /** Work done inside a transaction. */
+  interface Work<T> {
+    T run() throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one {@code BEGIN IMMEDIATE} transaction on {@code connection}, holding
+   * {@code lock}; rolls back on any failure. A refused lifecycle move is rethrown as it is, any
+   * other failure as a {@link StoreException} saying what could not be done.
+   */
+  static <T> T inTransaction(
+      Connection connection, java.util.concurrent.locks.Lock lock, Path path, String what, Work<T> work) {
+    lock.lock();
+    try {
+      SqliteSignatureStore.execute(connection, "BEGIN IMMEDIATE");
+      try {
+        T result = work.run();
+        SqliteSignatureStore.execute(connection, "COMMIT");
+        return result;
+      } catch (SQLException | RuntimeException e) {
+        try {
+          SqliteSignatureStore.execute(connection, "ROLLBACK");
+        } catch (SQLException rollback) {
+          e.addSuppressed(rollback);
+        }
+        if (e instanceof dev.vigil.rounds.SignatureStore.IllegalTransitionException ite) {
+          throw ite;
+        }
+        throw new StoreException("could not " + what + " in " + path + ": " + e.getMessage(), e);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("could not " + what + " in " + path + ": " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private static int millis(Duration d) {
     return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
   }

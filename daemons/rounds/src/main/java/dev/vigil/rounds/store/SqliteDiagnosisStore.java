@@ -833,10 +833,6 @@ public final class SqliteDiagnosisStore implements AutoCloseable {
     }
   }
 
-  private interface Work<T> {
-    T run() throws SQLException;
-  }
-
   private interface Binder {
     void bind(PreparedStatement ps) throws SQLException;
   }
@@ -846,31 +842,9 @@ public final class SqliteDiagnosisStore implements AutoCloseable {
   }
 
   /** Runs {@code work} in one BEGIN IMMEDIATE transaction; rolls back on any failure. */
-  private <T> T write(String what, Work<T> work) {
+  private <T> T write(String what, SqliteConnections.Work<T> work) {
     requireWritable();
-    lock.lock();
-    try {
-      SqliteSignatureStore.execute(connection, "BEGIN IMMEDIATE");
-      try {
-        T result = work.run();
-        SqliteSignatureStore.execute(connection, "COMMIT");
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        try {
-          SqliteSignatureStore.execute(connection, "ROLLBACK");
-        } catch (SQLException rollback) {
-          e.addSuppressed(rollback);
-        }
-        if (e instanceof dev.vigil.rounds.SignatureStore.IllegalTransitionException ite) {
-          throw ite;
-        }
-        throw new StoreException("could not " + what + " in " + path + ": " + e.getMessage(), e);
-      }
-    } catch (SQLException e) {
-      throw new StoreException("could not " + what + " in " + path + ": " + e.getMessage(), e);
-    } finally {
-      lock.unlock();
-    }
+    return SqliteConnections.inTransaction(connection, lock, path, what, work);
   }
 
   private <T> List<T> read(String sql, Binder binder, RowMapper<T> mapper) {

@@ -347,31 +347,8 @@ public final class SqliteNotificationQueue implements NotificationQueue, AutoClo
     }
   }
 
-  private interface Work<T> {
-    T run() throws SQLException;
-  }
-
   /** Runs {@code work} in one BEGIN IMMEDIATE transaction; rolls back on any failure. */
-  private <T> T write(String what, Work<T> work) {
-    lock.lock();
-    try {
-      SqliteSignatureStore.execute(connection, "BEGIN IMMEDIATE");
-      try {
-        T result = work.run();
-        SqliteSignatureStore.execute(connection, "COMMIT");
-        return result;
-      } catch (SQLException | RuntimeException e) {
-        try {
-          SqliteSignatureStore.execute(connection, "ROLLBACK");
-        } catch (SQLException rollback) {
-          e.addSuppressed(rollback);
-        }
-        throw new StoreException("could not " + what + " in " + path + ": " + e.getMessage(), e);
-      }
-    } catch (SQLException e) {
-      throw new StoreException("could not " + what + " in " + path + ": " + e.getMessage(), e);
-    } finally {
-      lock.unlock();
-    }
+  private <T> T write(String what, SqliteConnections.Work<T> work) {
+    return SqliteConnections.inTransaction(connection, lock, path, what, work);
   }
 }
