@@ -156,6 +156,28 @@ public final class DiagnosisDaemons {
     return SqliteDiagnosisStore.openReadOnly(parts.dbPath(), parts.storeOptions().busyTimeout());
   }
 
+  /**
+   * Opens the notification queue for reading only (the CLI's listing).
+   *
+   * @throws dev.vigil.rounds.StoreException if there is no store or its schema is not current
+   */
+  public SqliteNotificationQueue openQueueReadOnly() {
+    return SqliteNotificationQueue.openReadOnly(parts.dbPath(), parts.storeOptions().busyTimeout());
+  }
+
+  /**
+   * Opens the notification queue of an existing store for writing (an operator's retry); never
+   * creates a store.
+   *
+   * @throws dev.vigil.rounds.StoreException if there is no store or it cannot be opened
+   */
+  public SqliteNotificationQueue openQueue() {
+    if (!java.nio.file.Files.isRegularFile(parts.dbPath())) {
+      throw new dev.vigil.rounds.StoreException("no signature store at " + parts.dbPath().toAbsolutePath());
+    }
+    return SqliteNotificationQueue.open(parts.dbPath(), parts.storeOptions());
+  }
+
   /** What the module validated and built once; each daemon instance opens a {@link Running} of it. */
   record Parts(
       Config config, InvestigationSettings settings, DiagnosisFactory.BudgetSettings budget,

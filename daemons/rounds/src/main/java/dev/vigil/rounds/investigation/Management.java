@@ -7,11 +7,14 @@ import dev.vigil.rounds.SignatureStatus;
 import dev.vigil.rounds.SignatureStore;
 import dev.vigil.rounds.StoreException;
 import dev.vigil.rounds.notify.Notification;
+import dev.vigil.rounds.notify.NotificationQueue;
 import dev.vigil.rounds.store.SqliteBudgetGate;
 import dev.vigil.rounds.store.SqliteDiagnosisStore;
+import dev.vigil.rounds.store.SqliteNotificationQueue;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -19,7 +22,8 @@ import java.util.function.Supplier;
 
 /**
  * Signature management, the one implementation behind {@code vigil signatures ...}, {@code vigil
- * diagnose-signature}, {@code vigil investigate} and the node's {@code /api/signatures} endpoints,
+ * diagnose-signature}, {@code vigil investigate}, {@code vigil notifications} and the node's {@code
+ * /api/signatures} and {@code /api/notifications} endpoints,
  * so the CLI and the HTTP API cannot drift. Reads open the store read-only; every change runs
  * through {@link DiagnosisDaemons#oneShot} (stores of its own next to a running node, the same
  * leases and budget ledger as the {@code DIAGNOSIS} daemon) and is audited with the caller's actor
@@ -278,6 +282,59 @@ public final class Management {
   /** {@code 00:00 UTC (2026-...Z)} as the ledger says it, or the instant. */
   private static String untilText(Investigator inv, Instant t) {
     return inv.budget() instanceof SqliteBudgetGate g ? g.until(t) : t.toString();
+  }
+
+  // ----------------------------------------------------------------------- notification queue
+
+  /**
+   * The notification queue's entries, oldest first: every one, or only the parked ones (those a
+   * dispatcher gave up on, waiting for {@link #retryNotifications}).
+   *
+   * @throws StoreException if there is no store or it cannot be read
+   */
+  public List<NotificationQueue.Pending> notifications(boolean parkedOnly) {
+    requireStore.run();
+    try (SqliteNotificationQueue q = diagnosis.openQueueReadOnly()) {
+      return q.all().stream().filter(p -> !parkedOnly || p.parked()).toList();
+    }
+  }
+
+  /**
+   * Puts parked notifications back in line, as new (no attempt, due now, unclaimed), for the next
+   * retry pass of a dispatcher with their notifier (the node's sweep); per notifier and signature
+   * they still go out in order. All or nothing: when an id is not in the queue or not parked,
+   * nothing changes and the answer names it ({@link #retryRefusal}). Each retry is logged and
+   * audited on its signature as {@code actor} ({@code retry notification ID (KIND to NOTIFIER):
+   * REASON}).
+   *
+   * @param ids the entries; empty for every parked entry
+   * @param reason why; may be blank
+   * @throws StoreException if there is no store or it cannot be written
+   */
+  public NotificationQueue.Retried retryNotifications(Collection<Long> ids, String actor, String reason) {
+    Objects.requireNonNull(actor, "actor");
+    requireStore.run();
+    try (SqliteNotificationQueue q = diagnosis.openQueue()) {
+      return q.retryParked(ids, actor, reason, clock.instant());
+    }
+  }
+
+  /** Why a refused retry changed nothing, in one line ({@code no notification 7; notification 3 is not parked}). */
+  public static String retryRefusal(NotificationQueue.Retried r) {
+    List<String> parts = new java.util.ArrayList<>();
+    if (!r.missing().isEmpty()) {
+      parts.add((r.missing().size() == 1 ? "no notification " : "no notifications ") + ids(r.missing()));
+    }
+    if (!r.notParked().isEmpty()) {
+      parts.add((r.notParked().size() == 1 ? "notification " + ids(r.notParked()) + " is not parked"
+          : "notifications " + ids(r.notParked()) + " are not parked")
+          + " (it waits for its next attempt)");
+    }
+    return String.join("; ", parts) + "; nothing was retried";
+  }
+
+  private static String ids(List<Long> ids) {
+    return String.join(", ", ids.stream().map(String::valueOf).toList());
   }
 
   // ---------------------------------------------------------------------------------- helpers

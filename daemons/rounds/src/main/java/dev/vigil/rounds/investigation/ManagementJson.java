@@ -4,6 +4,7 @@ import dev.vigil.rounds.AuditEntry;
 import dev.vigil.rounds.Sample;
 import dev.vigil.rounds.Signature;
 import dev.vigil.rounds.diagnosis.Diagnosis;
+import dev.vigil.rounds.notify.NotificationQueue;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +16,9 @@ import java.util.Map;
  * booleans, lists, maps, null) any JSON writer renders the same: {@code vigil signatures list
  * --json} and {@code GET /api/signatures} print {@link #list}, {@code show --json} and {@code GET
  * /api/signatures/{id}} print {@link #detail}, {@code diagnose-signature} and its endpoint {@link
- * #diagnosis(long, Investigator.Result)}, {@code investigate} and its endpoint {@link #report}.
+ * #diagnosis(long, Investigator.Result)}, {@code investigate} and its endpoint {@link #report},
+ * {@code vigil notifications --json} and {@code GET /api/notifications} {@link #notifications},
+ * {@code notifications retry --json} and its endpoints {@link #retried}.
  * One copy, so the CLI and the HTTP API cannot drift. Instants are ISO-8601 strings; keys are
  * snake case and always present (null when absent).
  */
@@ -106,6 +109,38 @@ public final class ManagementJson {
     m.put("last_error", st.lastError());
     m.put("lease_until", text(st.leaseUntil()));
     m.put("lease_owner", st.leaseOwner());
+    return m;
+  }
+
+  /** The notification queue's entries: one {@link #notification} each. */
+  public static List<Map<String, Object>> notifications(List<NotificationQueue.Pending> entries) {
+    return entries.stream().map(ManagementJson::notification).toList();
+  }
+
+  /** One entry of the notification queue, with its signature's id, headline and service. */
+  public static Map<String, Object> notification(NotificationQueue.Pending p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", p.id());
+    m.put("notifier", p.notifier());
+    m.put("kind", p.notification().kind());
+    m.put("signature_id", p.notification().signature().id());
+    m.put("headline", p.notification().signature().headline());
+    m.put("service", p.notification().signature().service());
+    m.put("attempts", p.attempts());
+    m.put("due_at", text(p.dueAt()));
+    m.put("parked", p.parked());
+    m.put("claimed_by", p.claimedBy().isEmpty() ? null : p.claimedBy());
+    m.put("claimed_until", text(p.claimedUntil()));
+    m.put("last_error", p.lastError());
+    return m;
+  }
+
+  /** What a retry did: the entries put back in line ({@code retried}) and the ids it refused. */
+  public static Map<String, Object> retried(NotificationQueue.Retried r) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("retried", notifications(r.entries()));
+    m.put("missing", r.missing());
+    m.put("not_parked", r.notParked());
     return m;
   }
 

@@ -61,6 +61,40 @@ public interface NotificationQueue {
   List<Pending> all();
 
   /**
+   * Puts parked entries back in line for the next retry pass (an operator's retry), in one step:
+   * each becomes unparked, with no attempt, due at {@code now} and unclaimed, keeping its id, so
+   * per notifier and signature it still goes out before the later entries. All or nothing: if
+   * any of {@code ids} is not in the queue or not parked, nothing changes and the answer names
+   * them. Each entry whose signature is still in the store is audited for it (its status
+   * unchanged) as {@code actor}, with {@code retry notification ID (KIND to NOTIFIER): REASON}.
+   *
+   * @param ids the entries, or empty for every parked entry
+   * @param reason why; may be blank
+   */
+  Retried retryParked(Collection<Long> ids, String actor, String reason, Instant now);
+
+  /**
+   * What {@link #retryParked} did.
+   *
+   * @param entries the entries put back in line, as they are now, oldest first (empty if refused)
+   * @param missing the ids asked for that are not in the queue
+   * @param notParked the ids asked for that are in the queue but not parked
+   */
+  record Retried(List<Pending> entries, List<Long> missing, List<Long> notParked) {
+    /** Copies the lists. */
+    public Retried {
+      entries = List.copyOf(entries);
+      missing = List.copyOf(missing);
+      notParked = List.copyOf(notParked);
+    }
+
+    /** True when some ids were missing or not parked, so nothing was changed. */
+    public boolean refused() {
+      return !missing.isEmpty() || !notParked.isEmpty();
+    }
+  }
+
+  /**
    * What {@link #offer} did.
    *
    * @param cooldown true if the signature's cooldown held the alert back (nothing was added)

@@ -67,6 +67,29 @@ public final class SqliteNotificationQueue implements NotificationQueue, AutoClo
     return new SqliteNotificationQueue(path, c);
   }
 
+  /**
+   * Opens an existing store for reading only (the CLI's listing): {@link #all} and {@link
+   * #counts} work, every write fails.
+   *
+   * @throws StoreException if there is none at {@code path} or its schema is not current
+   */
+  public static SqliteNotificationQueue openReadOnly(Path path, Duration busyTimeout) {
+    Connection c = SqliteConnections.connect(path, SqliteConnections.readOnly(path, busyTimeout));
+    try {
+      Migrations.requireCurrent(c, path);
+    } catch (SQLException | RuntimeException e) {
+      try {
+        c.close();
+      } catch (SQLException close) {
+        e.addSuppressed(close);
+      }
+      throw e instanceof StoreException se
+          ? se
+          : new StoreException("cannot read the signature store " + path + ": " + e.getMessage(), e);
+    }
+    return new SqliteNotificationQueue(path, c);
+  }
+
   @Override
   public Offer offer(
       Notification n, List<String> notifiers, Duration alertCooldown, String claimer, Instant now,
@@ -303,6 +326,80 @@ public final class SqliteNotificationQueue implements NotificationQueue, AutoClo
     } finally {
       lock.unlock();
     }
+  }
+
+  @Override
+  public Retried retryParked(Collection<Long> ids, String actor, String reason, Instant now) {
+    java.util.Objects.requireNonNull(actor, "actor");
+    String why = reason == null ? "" : reason.strip();
+    java.util.SortedSet<Long> wanted = new java.util.TreeSet<>(ids);
+    return write("retry parked notifications", () -> {
+      List<Row> rows = new ArrayList<>();
+      List<Long> missing = new ArrayList<>();
+      List<Long> notParked = new ArrayList<>();
+      if (wanted.isEmpty()) {
+        try (PreparedStatement ps = connection.prepareStatement(
+            "SELECT " + COLUMNS + " FROM notification_queue q WHERE q.parked = 1 ORDER BY q.id");
+            ResultSet rs = ps.executeQuery()) {
+          while (rs.next()) {
+            rows.add(row(rs));
+          }
+        }
+      } else {
+        for (long id : wanted) {
+          Optional<Row> r = read(id);
+          if (r.isEmpty()) {
+            missing.add(id);
+          } else if (!r.get().parked()) {
+            notParked.add(id);
+          } else {
+            rows.add(r.get());
+          }
+        }
+      }
+      if (!missing.isEmpty() || !notParked.isEmpty()) {
+        return new Retried(List.of(), missing, notParked);
+      }
+      List<Pending> out = new ArrayList<>();
+      for (Row r : rows) {
+        String kind;
+        long signature;
+        try (PreparedStatement ps = connection.prepareStatement(
+            "UPDATE notification_queue SET parked = 0, attempts = 0, due_at = ?, claimed_by = NULL,"
+                + " claimed_until = NULL WHERE id = ? RETURNING kind, signature_id")) {
+          ps.setLong(1, SqliteSignatureStore.nanos(now));
+          ps.setLong(2, r.id());
+          try (ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            kind = rs.getString(1);
+            signature = rs.getLong(2);
+          }
+        }
+        String what = "retry notification " + r.id() + " (" + kind + " to " + r.notifier() + ")"
+            + (why.isEmpty() ? "" : ": " + why);
+        // the signature's audit trail is where an operator looks; a pruned one has none
+        try (PreparedStatement ps = connection.prepareStatement(
+            "INSERT INTO audit_log (signature_id, at, actor, from_status, to_status, regression, reason)"
+                + " SELECT id, ?, ?, status, status, 0, ? FROM signatures WHERE id = ?")) {
+          ps.setLong(1, SqliteSignatureStore.nanos(now));
+          ps.setString(2, actor);
+          ps.setString(3, what);
+          ps.setLong(4, signature);
+          ps.executeUpdate();
+        }
+        log.info("notification {} of signature {} to {} put back in line by {} (was parked after {}"
+            + " attempt(s): {}){}", r.id(), signature, r.notifier(), actor, r.attempts(), r.lastError(),
+            why.isEmpty() ? "" : ": " + why);
+        Row back = read(r.id()).orElseThrow(() -> new SQLException("entry " + r.id() + " vanished"));
+        try {
+          out.add(back.withNotification(NotificationCodec.read(back.payload())).pending());
+        } catch (NotificationCodec.UnreadableException e) {
+          // unparked all the same: the next claim parks it again, saying why
+          log.warn("queued notification {} to {} cannot be read: {}", r.id(), r.notifier(), e.getMessage());
+        }
+      }
+      return new Retried(out, List.of(), List.of());
+    });
   }
 
   @Override
