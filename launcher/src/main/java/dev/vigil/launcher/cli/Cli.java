@@ -40,6 +40,7 @@ import picocli.CommandLine.Parameters;
       DiagnoseSignatureCommand.class,
       FingerprintCommand.class,
       InvestigateCommand.class,
+      NotificationsCommand.class,
       ScanCommand.class,
       SignaturesCommand.class
     },

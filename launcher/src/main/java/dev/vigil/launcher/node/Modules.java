@@ -2,7 +2,9 @@ package dev.vigil.launcher.node;
 
 import com.typesafe.config.Config;
 import dev.vigil.core.DaemonSpec;
+import dev.vigil.launcher.http.ApiRoute;
 import dev.vigil.rounds.RoundsModule;
+import dev.vigil.rounds.investigation.Management;
 import dev.vigil.rounds.otlp.OtlpMetrics;
 import dev.vigil.rounds.otlp.OtlpReceiverDaemon;
 import dev.vigil.rounds.otlp.OtlpSettings;
@@ -25,7 +27,7 @@ final class Modules {
    * The rounds pipeline: the signature store, the poller, the DIAGNOSIS investigator, and the OTLP
    * receiver pushing into the same ingest pipeline (its URL published in node.json as {@code
    * otlp_url}) and holding the recent traces and logs investigations read; and the signature
-   * management endpoints ({@link SignaturesApi}).
+   * management and notification queue endpoints ({@link SignaturesApi}, {@link NotificationsApi}).
    */
   private static DaemonModule.Built rounds(Config config, DaemonModule.Context context) {
     OtlpSettings otlp = OtlpSettings.from(config);
@@ -48,7 +50,14 @@ final class Modules {
         List.of(rounds.metrics(), rounds.diagnosis().metrics(), otlpMetrics),
         rounds::publishTo,
         // changes notify on the node's stdout, as the DIAGNOSIS daemon's stdout notifier does
-        SignaturesApi.routes(rounds.nodeManagement(System.out), Clock.systemUTC()));
+        apiRoutes(rounds.nodeManagement(System.out)));
+  }
+
+  /** The rounds module's endpoints: signature management, then the notification queue. */
+  static List<ApiRoute> apiRoutes(Management management) {
+    List<ApiRoute> routes = new ArrayList<>(SignaturesApi.routes(management, Clock.systemUTC()));
+    routes.addAll(NotificationsApi.routes(management));
+    return List.copyOf(routes);
   }
 
   private static DaemonModule.Built sandboxHealth(Config config, DaemonModule.Context context) {

@@ -167,11 +167,11 @@ final class SignaturesApi {
 
   /** The body of an answered endpoint, which may refuse bad input or find the store gone. */
   @FunctionalInterface
-  private interface Work {
+  interface Work {
     ApiRoute.Response run() throws InterruptedException;
   }
 
-  private static ApiRoute.Response guarded(Work work) throws InterruptedException {
+  static ApiRoute.Response guarded(Work work) throws InterruptedException {
     try {
       return work.run();
     } catch (BadRequest e) {
@@ -220,7 +220,7 @@ final class SignaturesApi {
    * The body's text fields: each must be one of {@code known}, a string (or null, as absent) of
    * at most {@link Management#MAX_REASON_LENGTH} characters.
    */
-  private static Map<String, String> fields(ObjectNode body, Set<String> known) {
+  static Map<String, String> fields(ObjectNode body, Set<String> known) {
     Map<String, String> values = new LinkedHashMap<>();
     for (Iterator<Map.Entry<String, JsonNode>> it = body.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> f = it.next();
@@ -246,7 +246,7 @@ final class SignaturesApi {
   }
 
   /** Bad input, answered 400 with its message. */
-  private static final class BadRequest extends RuntimeException {
+  static final class BadRequest extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     BadRequest(String message) {
