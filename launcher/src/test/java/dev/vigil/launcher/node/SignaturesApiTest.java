@@ -10,6 +10,7 @@ import com.typesafe.config.ConfigFactory;
 import dev.vigil.core.DaemonManager;
 import dev.vigil.core.DaemonRegistry;
 import dev.vigil.launcher.cli.Cli;
+import dev.vigil.launcher.cli.ParkedNotifications;
 import dev.vigil.launcher.http.NodeHttpServer;
 import dev.vigil.launcher.http.NodeInfo;
 import dev.vigil.rounds.AuditEntry;
@@ -18,6 +19,7 @@ import dev.vigil.rounds.Fingerprinting;
 import dev.vigil.rounds.RoundsModule;
 import dev.vigil.rounds.Severity;
 import dev.vigil.rounds.SignatureStore.GroupedEvent;
+import dev.vigil.rounds.notify.NotificationQueue;
 import dev.vigil.rounds.store.SqliteDiagnosisStore;
 import dev.vigil.rounds.store.SqliteSignatureStore;
 import java.io.PrintStream;
@@ -98,8 +100,7 @@ class SignaturesApiTest {
             new NodeHttpServer.Extensions(
                 List.of(),
                 () -> false,
-                SignaturesApi.routes(rounds.nodeManagement(new PrintStream(PrintStream.nullOutputStream())),
-                    Clock.systemUTC())));
+                Modules.apiRoutes(rounds.nodeManagement(new PrintStream(PrintStream.nullOutputStream())))));
   }
 
   static GroupedEvent event(String service, String message, Instant at, Fingerprinting.Result g) {
@@ -156,11 +157,12 @@ class SignaturesApiTest {
   @Test
   void everyEndpointWantsTheToken() throws Exception {
     start();
-    for (String path : List.of("/api/signatures", "/api/signatures/1")) {
+    for (String path : List.of("/api/signatures", "/api/signatures/1", "/api/notifications")) {
       assertThat(send(HttpRequest.newBuilder(uri(path)).GET()).statusCode()).isEqualTo(401);
     }
     for (String path : List.of("/api/signatures/1/mute", "/api/signatures/1/resolve", "/api/signatures/1/retriage",
-        "/api/signatures/1/reinvestigate", "/api/signatures/1/diagnose", "/api/investigate")) {
+        "/api/signatures/1/reinvestigate", "/api/signatures/1/diagnose", "/api/investigate",
+        "/api/notifications/1/retry", "/api/notifications/retry")) {
       HttpResponse<String> r = send(HttpRequest.newBuilder(uri(path))
           .header("Authorization", "Bearer not-the-token").POST(HttpRequest.BodyPublishers.ofString("{}")));
       assertThat(r.statusCode()).as(path).isEqualTo(401);
@@ -235,6 +237,77 @@ class SignaturesApiTest {
     assertThat(r.statusCode()).isEqualTo(503);
     assertThat(JSON.readTree(r.body()).get("error").asText()).isEqualTo("store_unavailable");
     assertThat(JSON.readTree(r.body()).get("message").asText()).contains("SIGNATURE_STORE is not running");
+    assertError(get("/api/notifications"), 503, null);
+    assertError(post("/api/notifications/retry", "{\"all_parked\": true}", null), 503, null);
+  }
+
+  // ------------------------------------------------------------------ notification queue
+
+  @Test
+  void theQueueAnswersExactlyWhatTheCliPrintsAndARetryIsAuditedAndThenDelivered() throws Exception {
+    start();
+    Path db = home.resolve("state/rounds.db");
+    List<NotificationQueue.Pending> queued = ParkedNotifications.parkOneDelayOne(db);
+    long parked = queued.get(0).id();
+    long waiting = queued.get(1).id();
+
+    JsonNode all = ok(get("/api/notifications"));
+    assertThat(all).isEqualTo(cli("notifications", "--json"));
+    assertThat(all).extracting(n -> n.get("id").asLong()).containsExactly(parked, waiting);
+    assertThat(ok(get("/api/notifications?parked=true"))).isEqualTo(cli("notifications", "--parked", "--json"))
+        .hasSize(1);
+    assertThat(ok(get("/api/notifications?parked=false"))).isEqualTo(all);
+
+    HttpResponse<String> notParked = post("/api/notifications/" + waiting + "/retry", "{}", null);
+    assertError(notParked, 409, "notification " + waiting + " is not parked (it waits for its next attempt);"
+        + " nothing was retried");
+    assertThat(JSON.readTree(notParked.body()).get("not_parked")).extracting(JsonNode::asLong).containsExactly(waiting);
+    assertError(post("/api/notifications/99/retry", "{}", null), 404, "no notification 99; nothing was retried");
+    HttpResponse<String> mixed = post("/api/notifications/retry", "{\"ids\": [99, " + waiting + ", " + parked + "]}", null);
+    assertError(mixed, 404, "no notification 99; notification " + waiting
+        + " is not parked (it waits for its next attempt); nothing was retried");
+    assertThat(JSON.readTree(mixed.body()).get("retried")).isEmpty();
+    assertThat(ok(get("/api/notifications?parked=true"))).hasSize(1);
+
+    JsonNode retried = ok(post("/api/notifications/" + parked + "/retry", "{\"reason\": \"template fixed\"}", "alice"));
+    assertThat(retried.get("retried")).hasSize(1);
+    JsonNode entry = retried.get("retried").get(0);
+    assertThat(entry.get("id").asLong()).isEqualTo(parked);
+    assertThat(entry.get("parked").asBoolean()).isFalse();
+    assertThat(entry.get("attempts").asInt()).isZero();
+    assertThat(entry.get("last_error").asText()).isEqualTo(ParkedNotifications.REFUSED); // kept for the record
+    assertThat(audit(1)).last().satisfies(a -> {
+      assertThat(a.actor()).isEqualTo("api:alice");
+      assertThat(a.reason()).isEqualTo("retry notification " + parked + " (resolved to github_issue): template fixed");
+    });
+    assertThat(ParkedNotifications.deliverDue(db)).containsExactly("resolved 1");
+    assertThat(ok(get("/api/notifications"))).extracting(n -> n.get("id").asLong()).containsExactly(waiting);
+  }
+
+  @Test
+  void retryAllParkedAndBadRetryBodiesAreNamedWithWhy() throws Exception {
+    start();
+    ParkedNotifications.parkOneDelayOne(home.resolve("state/rounds.db"));
+    assertError(get("/api/notifications?parked=yes"), 400, "parked: 'yes' is neither true nor false");
+    assertError(get("/api/notifications?status=parked"), 400, "unknown query parameter 'status' (known: [parked])");
+    assertError(post("/api/notifications/retry", "{}", null), 400, "give either a non-empty \"ids\" or \"all_parked\": true");
+    assertError(post("/api/notifications/retry", "{\"ids\": [], \"all_parked\": false}", null), 400,
+        "give either a non-empty \"ids\" or \"all_parked\": true");
+    assertError(post("/api/notifications/retry", "{\"ids\": [1], \"all_parked\": true}", null), 400,
+        "give either a non-empty \"ids\" or \"all_parked\": true");
+    assertError(post("/api/notifications/retry", "{\"ids\": \"1\"}", null), 400, "ids: must be an array of queue ids, not string");
+    assertError(post("/api/notifications/retry", "{\"ids\": [1.5]}", null), 400, "ids: 1.5 is not a queue id (a whole number, 1 or more)");
+    assertError(post("/api/notifications/retry", "{\"all_parked\": \"yes\"}", null), 400, "all_parked: must be true or false, not string");
+    assertError(post("/api/notifications/retry", "{\"id\": [1]}", null), 400, "unknown field 'id' (known: all_parked, ids, reason)");
+    assertError(post("/api/notifications/retry", "{\"all_parked\": true, \"reason\": 5}", null), 400, "reason: must be a string, not number");
+    assertError(post("/api/notifications/x/retry", "{}", null), 400, "id: 'x' is not a queue id (a whole number)");
+    assertError(post("/api/notifications/1/retry", "{\"fix\": \"x\"}", null), 400, "unknown field 'fix' (known: reason)");
+    assertThat(ok(get("/api/notifications?parked=true"))).hasSize(1); // none of that changed anything
+
+    JsonNode all = ok(post("/api/notifications/retry", "{\"all_parked\": true}", "ops"));
+    assertThat(all.get("retried")).extracting(n -> n.get("kind").asText()).containsExactly("resolved");
+    assertThat(audit(1)).last().extracting(AuditEntry::actor).isEqualTo("api:ops");
+    assertThat(ok(post("/api/notifications/retry", "{\"all_parked\": true}", null)).get("retried")).isEmpty();
   }
 
   // ------------------------------------------------------------------------- investigations
