@@ -36,6 +36,15 @@ public final class SqliteNotificationQueue implements NotificationQueue, AutoClo
       "NOT EXISTS (SELECT 1 FROM notification_queue e WHERE e.notifier = q.notifier"
           + " AND e.signature_id = q.signature_id AND e.parked = 0 AND e.id < q.id)";
 
+  /**
+   * No later entry of the same notifier and signature is being sent: only after an operator's
+   * retry can one be (it went past the entry while that was parked), and the retried entry waits
+   * for that send to end rather than race it.
+   */
+  private static final String NOT_OVERTAKEN =
+      "NOT EXISTS (SELECT 1 FROM notification_queue l WHERE l.notifier = q.notifier"
+          + " AND l.signature_id = q.signature_id AND l.id > q.id AND l.claimed_until > ?)";
+
   private final Path path;
   private final Connection connection;
   private final ReentrantLock lock = new ReentrantLock();
@@ -179,7 +188,7 @@ public final class SqliteNotificationQueue implements NotificationQueue, AutoClo
             "SELECT q.id, q.notifier, q.payload FROM notification_queue q"
                 + " WHERE q.id > ? AND q.parked = 0 AND q.due_at <= ?"
                 + " AND (q.claimed_until IS NULL OR q.claimed_until <= ?)"
-                + " AND q.notifier IN (" + in + ") AND " + FIRST_IN_LINE
+                + " AND q.notifier IN (" + in + ") AND " + FIRST_IN_LINE + " AND " + NOT_OVERTAKEN
                 + " ORDER BY q.id LIMIT 1")) {
           long t = SqliteSignatureStore.nanos(now);
           ps.setLong(1, after);
@@ -189,6 +198,7 @@ public final class SqliteNotificationQueue implements NotificationQueue, AutoClo
           for (String name : notifiers) {
             ps.setString(k++, name);
           }
+          ps.setLong(k, t); // NOT_OVERTAKEN's, after the IN list
           try (ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) {
               return Optional.<Row>empty();

@@ -153,6 +153,25 @@ class ParkedRetryTest {
   }
 
   @Test
+  void aRetriedEntryWaitsForALaterOneOfItsSignatureThatIsBeingSent() {
+    github.failNext(200, Map.of(), "[]");
+    github.failNext(422, Map.of(), VALIDATION_FAILED);
+    node.submit(Fixtures.diagnosed(1));
+    long parked = queue.all().get(0).id();
+    // a later entry of signature 1, claimed by another dispatcher that is sending it now
+    NotificationQueue.Offer later = queue.offer(new Notification.Resolved(Fixtures.signature(1, 17), ""),
+        List.of("github_issue"), null, "other-node", clock.instant(), clock.instant().plusSeconds(60));
+    assertThat(later.entries().get(0).claimedBy("other-node")).isTrue();
+    queue.retryParked(List.of(parked), "cli:alice", "", clock.instant());
+
+    assertThat(node.retryDue()).isZero();
+    assertThat(queue.all()).extracting(NotificationQueue.Pending::id).contains(parked);
+    assertThat(queue.delivered(later.entries().get(0).id(), "other-node")).isTrue();
+    assertThat(node.retryDue()).isEqualTo(1);
+    assertThat(queue.all()).isEmpty();
+  }
+
+  @Test
   void theReadOnlyQueueListsWhatTheWritableOneHas() {
     parkTwoAndDelayOne();
     try (SqliteNotificationQueue ro = SqliteNotificationQueue.openReadOnly(dir.resolve("rounds.db"), Duration.ofSeconds(5))) {
