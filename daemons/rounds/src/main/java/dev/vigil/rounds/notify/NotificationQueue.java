@@ -35,7 +35,8 @@ public interface NotificationQueue {
 
   /**
    * Claims the oldest entry with an id above {@code afterId} that is due, unparked, unclaimed (or
-   * whose claim ran out), first in line for its notifier and signature, and for one of {@code
+   * whose claim ran out), first in line for its notifier and signature (and no later entry of
+   * theirs being sent: one an operator retried waits for it), and for one of {@code
    * notifiers}. An entry whose payload this version cannot read is parked on the way, with why.
    */
   Optional<Pending> claimNext(
