@@ -44,6 +44,7 @@ import picocli.CommandLine.Parameters;
       ScanCommand.class,
       SignaturesCommand.class
     },
+    versionProvider = Cli.Version.class,
     sortOptions = false)
 public final class Cli implements Callable<Integer> {
   /** Exit code: some daemon is not running or unhealthy, or the node refused a request. */
@@ -102,6 +103,9 @@ public final class Cli implements Callable<Integer> {
 
   @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
   boolean help;
+
+  @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print the version.")
+  boolean versionRequested;
 
   private final InputStream in;
   private final PrintWriter out;
@@ -354,8 +358,16 @@ public final class Cli implements Callable<Integer> {
 
   @Command(name = "version", description = "Print the version.")
   int version() {
-    out.println("vigil " + Node.version());
+    out.println(new Version().getVersion()[0]);
     return 0;
+  }
+
+  /** What {@code vigil version} and {@code vigil --version} print. */
+  static final class Version implements picocli.CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"vigil " + Node.version()};
+    }
   }
 
   @Command(

@@ -61,6 +61,31 @@ class ProfilesAndValidateTest {
   }
 
   @Test
+  void theVersionIsPrintedByTheCommandAndByTheUsualOptions() throws Exception {
+    Result command = vigil(Map.of(), "version");
+    assertThat(command.exit()).isZero();
+    assertThat(command.out()).matches("vigil \\S+\n");
+    for (String option : new String[] {"--version", "-V"}) {
+      Result r = vigil(Map.of(), option);
+      assertThat(r.exit()).as(option).isZero();
+      assertThat(r.out()).as(option).isEqualTo(command.out());
+    }
+  }
+
+  @Test
+  void theRunbooksHelpIsWhatVigilPrints() throws Exception {
+    // docs/operations.md shows `vigil --help`: it must not drift from the commands and options
+    String runbook = Files.readString(Path.of("../docs/operations.md"));
+    int from = runbook.indexOf("$ scripts/vigil --help\n");
+    assertThat(from).as("the --help transcript in docs/operations.md").isNotNegative();
+    from += "$ scripts/vigil --help\n".length();
+    String shown = runbook.substring(from, runbook.indexOf("```", from));
+    Result help = vigil(Map.of(), "--help");
+    assertThat(help.exit()).isZero();
+    assertThat(shown).as("docs/operations.md's --help, as it prints now:%n%s", help.out()).isEqualTo(help.out());
+  }
+
+  @Test
   void aBrokenProfileExits78NamingItAndTheOthersAreStillListed() throws Exception {
     Files.writeString(profiles().resolve("good.conf"), "# good: fine\nvigil.profile.daemons = []\n");
     Files.writeString(profiles().resolve("bad.conf"), "vigil.profile { daemons = [\n");
