@@ -9,6 +9,7 @@ import dev.vigil.core.DaemonType;
 import dev.vigil.core.EventBus;
 import dev.vigil.core.PollingDaemon.PollSchedule;
 import dev.vigil.core.RestartPolicy;
+import dev.vigil.rounds.diagnosis.ConfigChecks;
 import dev.vigil.rounds.poller.PollCycle;
 import dev.vigil.rounds.poller.PushOnlyPoller;
 import dev.vigil.rounds.poller.TelemetryPoller;
@@ -186,12 +187,40 @@ public final class RoundsModule implements AutoCloseable {
       Config config, Map<String, Function<Config, TelemetrySource>> sources, Clock clock,
       Path workingDir, dev.vigil.rounds.otlp.RecentTelemetry recent) {
     Objects.requireNonNull(sources, "sources");
-    Settings settings = settings(config, sources.keySet());
-    TelemetrySource source = null;
-    if (!settings.backend().equals(OTLP)) {
-      source = sources.get(settings.backend()).apply(config);
+    // every section is checked, so that one run names every bad key: the telemetry settings, the
+    // backend's own and the diagnosis half (built by the constructor, checked here when the rest
+    // already failed)
+    ConfigChecks checks = new ConfigChecks(config);
+    Settings settings = checks.attempt(() -> settings(config, sources.keySet()));
+    TelemetrySource source = settings == null || settings.backend().equals(OTLP)
+        ? null
+        : checks.attempt(() -> sources.get(settings.backend()).apply(config));
+    try {
+      if (settings == null || (source == null && !settings.backend().equals(OTLP))) {
+        String stateDir = config.hasPath("vigil.state-dir") ? config.getString("vigil.state-dir") : ".vigil";
+        checks.attempt(() -> dev.vigil.rounds.investigation.DiagnosisDaemons.create(
+            config, Path.of(stateDir, "rounds.db"), new SqliteSignatureStore.Options(Duration.ofSeconds(5), "full", 1),
+            () -> {
+              throw new IllegalStateException("only checked");
+            },
+            Path.of(stateDir), workingDir, recent, clock, System.out));
+      }
+      checks.throwIfAny();
+      return new RoundsModule(settings, source, fingerprinting(), clock, config, workingDir, recent);
+    } catch (RuntimeException e) {
+      closeQuietly(source);
+      throw e;
     }
-    return new RoundsModule(settings, source, fingerprinting(), clock, config, workingDir, recent);
+  }
+
+  private static void closeQuietly(TelemetrySource source) {
+    if (source instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        // the module was refused: its configuration error is what matters
+      }
+    }
   }
 
   /** The fingerprint algorithm ({@code dev.vigil.rounds.fingerprint}) behind the pipeline's port. */

@@ -81,6 +81,25 @@ class RoundsModuleTest {
   }
 
   @Test
+  void badValuesInSeveralSectionsAreReportedTogether() {
+    Map<String, Object> bad = new HashMap<>();
+    bad.put("vigil.rounds.telemetry.backend", "jaeger"); // its factory refuses its URL
+    bad.put("vigil.daemons.DIAGNOSIS.concurrency", 0);
+    bad.put("vigil.rounds.budget.daily-limit-usd", "lots");
+    bad.put("vigil.rounds.notification.backends", "pager");
+
+    assertThatThrownBy(() -> RoundsModule.create(config(bad), Map.of("jaeger", conf -> {
+      throw new ConfigException.BadValue(conf.origin(), "vigil.rounds.telemetry.jaeger.url", "is empty");
+    })))
+        .isInstanceOf(ConfigException.ValidationFailed.class)
+        .satisfies(e -> assertThat(((ConfigException.ValidationFailed) e).problems())
+            .extracting(ConfigException.ValidationProblem::path)
+            .contains("vigil.rounds.telemetry.jaeger.url", "vigil.daemons.DIAGNOSIS.concurrency",
+                "vigil.rounds.budget.daily-limit-usd", "vigil.rounds.notification.backends"))
+        .hasMessageContaining("vigil.rounds.telemetry.jaeger.url: is empty");
+  }
+
+  @Test
   void aBackendFactoryGetsTheWholeConfigurationAndMayRejectIt() {
     Config c = config(Map.of("vigil.rounds.telemetry.backend", "JAEGER"));
     assertThatThrownBy(

@@ -130,6 +130,35 @@ public final class ConfigChecks {
     return v;
   }
 
+  /**
+   * Runs {@code check} and keeps the problems of the {@link ConfigException} it throws instead of
+   * stopping at them, so that one run names every bad key of several sections.
+   *
+   * @return what {@code check} returned, or null if it threw
+   */
+  public <T> T attempt(java.util.function.Supplier<T> check) {
+    try {
+      return check.get();
+    } catch (ConfigException.ValidationFailed e) {
+      e.problems().forEach(problems::add);
+    } catch (ConfigException e) {
+      problems.add(problemOf(e));
+    }
+    return null;
+  }
+
+  /** typesafe-config's BadValue message: "ORIGIN: Invalid value at 'PATH': WHY". */
+  private static final java.util.regex.Pattern BAD_VALUE =
+      java.util.regex.Pattern.compile("Invalid value at '([^']*)': (.*)", java.util.regex.Pattern.DOTALL);
+
+  private ConfigException.ValidationProblem problemOf(ConfigException e) {
+    com.typesafe.config.ConfigOrigin origin = e.origin() != null ? e.origin() : config.origin();
+    java.util.regex.Matcher m = BAD_VALUE.matcher(String.valueOf(e.getMessage()));
+    return m.find()
+        ? new ConfigException.ValidationProblem(m.group(1), origin, m.group(2))
+        : new ConfigException.ValidationProblem("vigil", origin, String.valueOf(e.getMessage()));
+  }
+
   /** The configuration read. */
   public Config config() {
     return config;

@@ -5,6 +5,7 @@ import dev.vigil.core.DaemonSpec;
 import dev.vigil.core.DaemonType;
 import dev.vigil.core.RestartPolicy;
 import dev.vigil.rounds.SignatureStore;
+import dev.vigil.rounds.diagnosis.ConfigChecks;
 import dev.vigil.rounds.diagnosis.DiagnosisBackend;
 import dev.vigil.rounds.diagnosis.DiagnosisFactory;
 import dev.vigil.rounds.diagnosis.InMemoryBudgetGate;
@@ -60,11 +61,17 @@ public final class DiagnosisDaemons {
       Config config, Path dbPath, SqliteSignatureStore.Options storeOptions,
       Supplier<SignatureStore> signatures, Path stateDir, Path workingDir, RecentTelemetry recent,
       Clock clock, PrintStream stdout) {
-    InvestigationSettings settings = InvestigationSettings.from(config);
-    DiagnosisFactory.BudgetSettings budget = DiagnosisFactory.budget(config);
+    // every section is checked, so that one run names every bad key
+    ConfigChecks checks = new ConfigChecks(config);
+    InvestigationSettings settings = checks.attempt(() -> InvestigationSettings.from(config));
+    DiagnosisFactory.BudgetSettings budget = checks.attempt(() -> DiagnosisFactory.budget(config));
     // builds (and so validates) the backend once; the daemon builds its own on the real ledger
-    DiagnosisFactory.create(config, workingDir,
-        new InMemoryBudgetGate(budget.dailyLimitUsd(), budget.zone(), clock), clock);
+    if (budget != null) {
+      checks.attempt(() -> DiagnosisFactory.create(config, workingDir,
+          new InMemoryBudgetGate(budget.dailyLimitUsd(), budget.zone(), clock), clock));
+    }
+    Notifications notifications = checks.attempt(() -> Notifications.from(config, stateDir, workingDir, clock));
+    checks.throwIfAny();
     // an investigation still running when its lease ends would be taken over by another run
     if (config.getString("vigil.rounds.diagnosis.backend").strip().equalsIgnoreCase("claude_code")) {
       long timeout = config.getLong("vigil.rounds.diagnosis.claude-code.timeout-seconds");
@@ -78,7 +85,6 @@ public final class DiagnosisDaemons {
       }
     }
     Path codebase = DiagnosisFactory.codebasePath(config, workingDir);
-    Notifications notifications = Notifications.from(config, stateDir, workingDir, clock);
     return new DiagnosisDaemons(new Parts(
         config, settings, budget, dbPath, storeOptions, signatures, workingDir,
         new ContextBuilder(recent, codebase, settings.samples(), settings.similar()),
