@@ -56,8 +56,8 @@ final class Prober implements AutoCloseable {
   private final LongSupplier nanoTime;
   private final Path workingDir;
   private volatile Redactors lastRedactor;
-  // real time, whatever clock the probes are scheduled with: socket timeouts are real
-  private final Http11Client http = new Http11Client(System::nanoTime);
+  // started with the prober (the daemon's start, a diagnose) and stopped by close()
+  private final ProbeHttp http = new ProbeHttp("vigil-probe-http");
   private HttpClient webSockets; // only when a websocket probe runs: it keeps a selector thread
 
   /**
@@ -81,7 +81,7 @@ final class Prober implements AutoCloseable {
     this.workingDir = workingDir;
   }
 
-  /** Closes the kept-alive HTTP connections. Runs after this may still happen, keeping none. */
+  /** Stops the HTTP client (its connections and threads); http runs after this fail. */
   @Override
   public void close() {
     http.close();
@@ -217,11 +217,13 @@ final class Prober implements AutoCloseable {
     if (missing.isPresent()) {
       return Outcome.of(HealthStatus.UNKNOWN, Outcome.CONFIG_ERROR, missing.get());
     }
-    Http11Client.Response response;
+    ProbeHttp.Response response;
     try {
       response = http.send(c.method(), c.url(), headers, c.body(), timeout, true);
-    } catch (Http11Client.Timeout e) {
+    } catch (ProbeHttp.Timeout e) {
       return Outcome.unhealthy(Outcome.TIMEOUT, c.method() + " " + c.url() + ": no answer within " + Durations.text(timeout));
+    } catch (ProbeHttp.TooLarge e) {
+      return Outcome.of(HealthStatus.UNKNOWN, Outcome.PROBE_ERROR, c.method() + " " + c.url() + ": " + e.getMessage());
     } catch (IOException e) {
       stopIfInterrupted();
       return connectionFailure(c.url(), e);
@@ -378,7 +380,7 @@ final class Prober implements AutoCloseable {
     if (c.orServedAt().isPresent()) {
       URI url = c.orServedAt().get();
       try {
-        Http11Client.Response r = http.send("GET", url, List.of(), Optional.empty(), timeout, false);
+        ProbeHttp.Response r = http.send("GET", url, List.of(), Optional.empty(), timeout, false);
         return Outcome.healthy("port " + where + " is held by the service at " + url + " (HTTP " + r.status() + ")");
       } catch (IOException e) {
         stopIfInterrupted();
