@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.AbstractConnectionPool;
 import org.eclipse.jetty.client.CompletableResponseListener;
 import org.eclipse.jetty.client.ContentResponse;
 import org.eclipse.jetty.client.HttpClient;
@@ -103,7 +104,6 @@ final class ProbeHttp implements AutoCloseable {
     client.setScheduler(new ScheduledExecutorScheduler(name + "-timer", true));
     client.setFollowRedirects(false);
     client.setHttpCookieStore(new HttpCookieStore.Empty()); // each run as the first: no cookie carried over
-    client.getContentDecoderFactories().clear(); // no Accept-Encoding: the body as the server sends it plain
     client.setDefaultRequestContentType(null); // a body has the Content-Type its probe declares, or none
     client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, USER_AGENT));
     client.setIdleTimeout(MAX_IDLE.toMillis());
@@ -112,10 +112,11 @@ final class ProbeHttp implements AutoCloseable {
     } catch (Exception e) {
       throw new IllegalStateException("cannot start the probes' HTTP client: " + e, e);
     }
-    // (start() installs them) a 401 or 407 is the answer, judged by the probe: Jetty's
+    // (start() installs these) a 401 or 407 is the answer, judged by the probe: Jetty's
     // authentication handlers would fail one without a challenge header as a protocol violation
     client.getProtocolHandlers().remove(WWWAuthenticationProtocolHandler.NAME);
     client.getProtocolHandlers().remove(ProxyAuthenticationProtocolHandler.NAME);
+    client.getContentDecoderFactories().clear(); // (start() adds gzip) no Accept-Encoding: the body as sent
   }
 
   /**
@@ -178,9 +179,11 @@ final class ProbeHttp implements AutoCloseable {
     }
   }
 
-  /** Whether the client runs (for tests). */
-  boolean running() {
-    return client.isRunning();
+  /** How many connections are kept open, idle, for the next exchanges (for tests). */
+  int idleConnections() {
+    return client.getDestinations().stream()
+        .mapToInt(d -> d.getConnectionPool() instanceof AbstractConnectionPool p ? p.getIdleConnectionCount() : 0)
+        .sum();
   }
 
   private static <T> T await(CompletableFuture<T> future, Request request) throws IOException, InterruptedException {

@@ -94,6 +94,11 @@ final class Prober implements AutoCloseable {
     }
   }
 
+  /** How many HTTP connections are kept open for the next runs (for tests). */
+  int idleHttpConnections() {
+    return http.idleConnections();
+  }
+
   /** The environment as commands and headers see it. */
   EnvReader.Snapshot environment() {
     return env.read(defaultSources);
