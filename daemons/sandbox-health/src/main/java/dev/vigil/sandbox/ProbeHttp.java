@@ -28,6 +28,7 @@ import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.ClientConnector;
 import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
 
@@ -99,7 +100,12 @@ final class ProbeHttp implements AutoCloseable {
     SslContextFactory.Client tls = new SslContextFactory.Client(); // the JDK's trust store
     tls.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host (the default, said)
     connector.setSslContextFactory(tls);
-    client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+    HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(connector);
+    // what runs when an answer arrives (parse it, complete the future a probe's virtual thread
+    // waits on) never blocks: the selector thread may run it itself instead of handing it to
+    // another thread and waking that thread for each answer
+    transport.setInvocationType(Invocable.InvocationType.NON_BLOCKING);
+    client = new HttpClient(transport);
     client.setExecutor(threads);
     client.setScheduler(new ScheduledExecutorScheduler(name + "-timer", true));
     client.setFollowRedirects(false);
