@@ -152,9 +152,6 @@ final class ProbeHttp implements AutoCloseable {
     Request request = client.newRequest(url)
         .method(method)
         .timeout(millis, TimeUnit.MILLISECONDS)
-        // no I/O for the whole timeout is caught by the timeout itself: the connections' shorter
-        // idle timeout must not end a slow answer early
-        .idleTimeout(millis + 1000, TimeUnit.MILLISECONDS)
         .headers(fields -> {
           if (replaceAgent) {
             fields.remove(HttpHeader.USER_AGENT);
@@ -162,6 +159,12 @@ final class ProbeHttp implements AutoCloseable {
           headers.forEach(h -> fields.add(h.getKey(), h.getValue()));
         });
     body.ifPresent(text -> request.body(new StringRequestContent(null, text, StandardCharsets.UTF_8)));
+    if (millis >= MAX_IDLE.toMillis()) {
+      // a server silent for the connections' idle timeout must not end an answer the probe still
+      // waits for; below it the total timeout ends the exchange first, and the connection's idle
+      // timeout is left alone (changing it per exchange reschedules its timer twice)
+      request.idleTimeout(millis + 1000, TimeUnit.MILLISECONDS);
+    }
     if (readBody) {
       ContentResponse response = await(new CompletableResponseListener(request, MAX_BODY).send(), request);
       return new Response(response.getStatus(), text(response));
