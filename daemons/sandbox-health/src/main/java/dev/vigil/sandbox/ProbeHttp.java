@@ -87,9 +87,9 @@ final class ProbeHttp implements AutoCloseable {
    */
   ProbeHttp(String name) {
     // Platform threads, few: the selector blocks in epoll_wait, which would pin a virtual thread's
-    // carrier, and the other tasks (parse an answer, complete its future) are short and never
-    // block, so one or two threads besides the selector keep up with hundreds of probes a second.
-    // The probes themselves block on their own virtual threads, not here.
+    // carrier, and it handles the answers itself (NON_BLOCKING below); the pool runs the selector
+    // and what little is handed off (connects, TLS tasks). The probes themselves wait on their own
+    // virtual threads, not here.
     QueuedThreadPool threads = new QueuedThreadPool(4, 1);
     threads.setName(name);
     threads.setDaemon(true); // a diagnose that ends without stopping must not keep the JVM alive
@@ -98,7 +98,7 @@ final class ProbeHttp implements AutoCloseable {
     connector.setSelectors(1);
     connector.setExecutor(threads);
     SslContextFactory.Client tls = new SslContextFactory.Client(); // the JDK's trust store
-    tls.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host (the default, said)
+    tls.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host (Jetty's default, made explicit)
     connector.setSslContextFactory(tls);
     HttpClientTransportOverHTTP transport = new HttpClientTransportOverHTTP(connector);
     // what runs when an answer arrives (parse it, complete the future a probe's virtual thread
