@@ -56,4 +56,11 @@ public interface DaemonContext {
 
   /** A logger named after the daemon. */
   Logger logger();
+
+  /**
+   * Starts {@code body} on a new virtual thread named {@code TYPE-role} that carries the daemon's
+   * name in the logging MDC (key {@code daemon}), as the threads the manager runs the daemon on do:
+   * for work the daemon forks itself (a probe, a connection), so its log lines say whose they are.
+   */
+  Thread startThread(String role, Runnable body);
 }

@@ -125,6 +125,11 @@ final class InstanceContext implements DaemonContext, Runnable {
   }
 
   @Override
+  public Thread startThread(String role, Runnable body) {
+    return DaemonThreads.start(cell.type, role, body);
+  }
+
+  @Override
   public synchronized Logger logger() {
     if (logger == null) {
       logger = LoggerFactory.getLogger("dev.vigil.daemon." + cell.type.name());

@@ -689,6 +689,23 @@ class SkeletonsTest {
   }
 
   @Test
+  void aThreadTheDaemonStartsCarriesItsNameInTheMdcAndInTheThreadName() throws Exception {
+    CompletableFuture<String> seen = new CompletableFuture<>();
+    manager(DaemonSpec.builder(HOLDER, () -> new IdleDaemon() {
+      @Override
+      protected void onStart(DaemonContext ctx) {
+        ctx.startThread("worker", () -> seen.complete(
+            org.slf4j.MDC.get("daemon") + " on " + Thread.currentThread().getName()
+                + (Thread.currentThread().isVirtual() ? " (virtual)" : "")));
+      }
+    }).build());
+
+    manager.start(HOLDER).get(5, TimeUnit.SECONDS);
+
+    assertThat(seen.get(5, TimeUnit.SECONDS)).isEqualTo("HOLDER on HOLDER-worker (virtual)");
+  }
+
+  @Test
   void idleDaemonOnStopIsCalledAfterAFailedOnStart() throws Exception {
     manager(DaemonSpec.builder(HOLDER, keeping(idles, () -> new TestIdle(true))).build());
 

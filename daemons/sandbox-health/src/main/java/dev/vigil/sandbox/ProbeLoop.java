@@ -75,7 +75,7 @@ final class ProbeLoop {
     if (stopped) {
       return;
     }
-    Thread.ofVirtual().name(name).start(() -> {
+    runner.threads().start(name, () -> {
       running.add(Thread.currentThread());
       try {
         if (!stopped) {

@@ -23,12 +23,31 @@ final class ProbeRunner {
   private final Clock clock;
   private final Logger log;
   private final Semaphore serialLane = new Semaphore(1, true);
+  private final Threads threads;
+
+  /** Starts a named thread for a probe (the daemon's, carrying its name in the MDC). */
+  interface Threads {
+    /** Plain virtual threads, for a one-shot run outside a daemon. */
+    Threads VIRTUAL = (name, body) -> Thread.ofVirtual().name(name).start(body);
+
+    Thread start(String name, Runnable body);
+  }
 
   ProbeRunner(ProbeBook book, Prober prober, Clock clock, Logger log) {
+    this(book, prober, clock, log, Threads.VIRTUAL);
+  }
+
+  ProbeRunner(ProbeBook book, Prober prober, Clock clock, Logger log, Threads threads) {
     this.book = book;
     this.prober = prober;
     this.clock = clock;
     this.log = log;
+    this.threads = threads;
+  }
+
+  /** How this runner starts threads: the loop starts its own the same way. */
+  Threads threads() {
+    return threads;
   }
 
   /**
@@ -37,9 +56,9 @@ final class ProbeRunner {
    */
   void runAll(boolean oneShot) throws InterruptedException {
     for (List<ProbeSpec> level : book.levels()) {
-      List<Thread> threads = new ArrayList<>();
+      List<Thread> started = new ArrayList<>();
       for (ProbeSpec p : level) {
-        threads.add(Thread.ofVirtual().name("probe-" + p.id()).start(() -> {
+        started.add(threads.start("probe-" + p.id(), () -> {
           try {
             runOnce(p, oneShot);
           } catch (InterruptedException e) {
@@ -48,11 +67,11 @@ final class ProbeRunner {
         }));
       }
       try {
-        for (Thread t : threads) {
+        for (Thread t : started) {
           t.join();
         }
       } catch (InterruptedException e) {
-        threads.forEach(Thread::interrupt);
+        started.forEach(Thread::interrupt);
         throw e;
       }
     }

@@ -34,7 +34,7 @@ final class SandboxHealthDaemon implements Daemon {
   public void start(DaemonContext ctx) {
     Prober p = module.prober(ctx.clock(), ctx.scheduler()::nanoTime);
     prober = p;
-    ProbeRunner runner = new ProbeRunner(module.book(), p, ctx.clock(), ctx.logger());
+    ProbeRunner runner = new ProbeRunner(module.book(), p, ctx.clock(), ctx.logger(), ctx::startThread);
     ProbeLoop l = new ProbeLoop(runner, module.book(), ctx.scheduler(), random, ctx.logger());
     loop = l;
     l.start();

@@ -251,6 +251,13 @@ class SandboxHealthDaemonTest {
 
       assertThat(metrics).contains("vigil_probe_status{kind=\"http\",probe=\"daytona.api\",severity=\"required\",status=\"unhealthy\"} 1.0");
       assertThat(logged).contains("probe daytona.api is unhealthy");
+      // logged from a probe's own thread, which carries the daemon's name as the manager's do
+      assertThat(logs.list).filteredOn(e -> e.getFormattedMessage().contains("probe daytona.api is unhealthy"))
+          .first()
+          .satisfies(e -> {
+            assertThat(e.getMDCPropertyMap()).containsEntry("daemon", "SANDBOX_HEALTH");
+            assertThat(e.getThreadName()).startsWith("SANDBOX_HEALTH-probe-");
+          });
       for (String output : List.of(details, metrics, logged)) {
         assertThat(output).doesNotContain(secret).doesNotContain("9f8e7d6c5b4a");
       }
