@@ -20,11 +20,9 @@ import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -579,7 +577,7 @@ class DiagnosisIT {
         var headers = exchange.getRequestHeaders();
         if (!("Bearer " + TOKEN).equals(headers.getFirst("Authorization"))) {
           bad.add(what + ": Authorization " + headers.getFirst("Authorization"));
-          send(exchange, 401, "{\"message\":\"Bad credentials\",\"documentation_url\":\"https://docs.github.com/rest\",\"status\":\"401\"}");
+          FakeHttp.sendJson(exchange, 401, "{\"message\":\"Bad credentials\",\"documentation_url\":\"https://docs.github.com/rest\",\"status\":\"401\"}");
           return;
         }
         if (!"application/vnd.github+json".equals(headers.getFirst("Accept"))
@@ -591,11 +589,11 @@ class DiagnosisIT {
         byte[] raw = exchange.getRequestBody().readAllBytes();
         JsonNode body = raw.length == 0 ? null : JSON.readTree(raw);
         if (method.equals("GET") && path.equals(repoPath + "/issues")) {
-          send(exchange, 200, JSON.writeValueAsString(list(query(exchange.getRequestURI().getRawQuery()))));
+          FakeHttp.sendJson(exchange, 200, JSON.writeValueAsString(list(FakeHttp.query(exchange.getRequestURI().getRawQuery()))));
         } else if (method.equals("POST") && path.equals(repoPath + "/issues")) {
           if (body == null || !body.path("title").isTextual() || body.path("title").asText().isBlank()) {
             bad.add(what + ": no title");
-            send(exchange, 422, "{\"message\":\"Validation Failed\",\"errors\":[{\"resource\":\"Issue\",\"field\":\"title\",\"code\":\"missing_field\"}],\"status\":\"422\"}");
+            FakeHttp.sendJson(exchange, 422, "{\"message\":\"Validation Failed\",\"errors\":[{\"resource\":\"Issue\",\"field\":\"title\",\"code\":\"missing_field\"}],\"status\":\"422\"}");
             return;
           }
           ObjectNode issue = issue(issues.size() + 1, body);
@@ -604,12 +602,12 @@ class DiagnosisIT {
           record.put("number", issue.path("number").asLong());
           created.add(record);
           exchange.getResponseHeaders().set("Location", url() + repoPath + "/issues/" + issue.path("number").asLong());
-          send(exchange, 201, issue.toString());
+          FakeHttp.sendJson(exchange, 201, issue.toString());
         } else if (method.equals("POST") && path.matches(repoPath + "/issues/\\d+/comments")) {
           Optional<ObjectNode> issue = byNumber(path.split("/")[5]);
           if (issue.isEmpty()) {
             bad.add(what + ": no such issue");
-            send(exchange, 404, "{\"message\":\"Not Found\"}");
+            FakeHttp.sendJson(exchange, 404, "{\"message\":\"Not Found\"}");
             return;
           }
           if (body == null || !body.path("body").isTextual()) {
@@ -626,22 +624,22 @@ class DiagnosisIT {
           answer.put("html_url", "https://github.com" + repoPath.substring(6) + "/issues/" + comment.path("issue").asLong());
           answer.putObject("user").put("login", "vigil-bot");
           answer.put("created_at", "2026-11-27T12:00:00Z");
-          send(exchange, 201, answer.toString());
+          FakeHttp.sendJson(exchange, 201, answer.toString());
         } else if (method.equals("PATCH") && path.matches(repoPath + "/issues/\\d+")) {
           Optional<ObjectNode> issue = byNumber(path.split("/")[5]);
           if (issue.isEmpty() || body == null) {
             bad.add(what + ": no such issue or no body");
-            send(exchange, 404, "{\"message\":\"Not Found\"}");
+            FakeHttp.sendJson(exchange, 404, "{\"message\":\"Not Found\"}");
             return;
           }
           if (body.has("state")) {
             issue.get().put("state", body.path("state").asText());
             issue.get().put("state_reason", body.path("state_reason").asText(null));
           }
-          send(exchange, 200, issue.get().toString());
+          FakeHttp.sendJson(exchange, 200, issue.get().toString());
         } else {
           bad.add(what + ": no such endpoint");
-          send(exchange, 404, "{\"message\":\"Not Found\",\"documentation_url\":\"https://docs.github.com/rest\"}");
+          FakeHttp.sendJson(exchange, 404, "{\"message\":\"Not Found\",\"documentation_url\":\"https://docs.github.com/rest\"}");
         }
       }
     }
@@ -689,28 +687,6 @@ class DiagnosisIT {
 
     private Optional<ObjectNode> byNumber(String number) {
       return issues.stream().filter(i -> i.path("number").asText().equals(number)).findFirst();
-    }
-
-    private static Map<String, String> query(String raw) {
-      Map<String, String> q = new HashMap<>();
-      if (raw != null) {
-        for (String pair : raw.split("&")) {
-          int eq = pair.indexOf('=');
-          String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-          String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-          q.put(key, value);
-        }
-      }
-      return q;
-    }
-
-    private static void send(HttpExchange exchange, int status, String body) throws IOException {
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-      exchange.sendResponseHeaders(status, bytes.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(bytes);
-      }
     }
 
     @Override

@@ -26,7 +26,6 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -511,10 +510,10 @@ class RoundsIT {
         URI uri = exchange.getRequestURI();
         if (!exchange.getRequestMethod().equals("GET") || !uri.getPath().equals("/api/v2/traces")) {
           bad.incrementAndGet();
-          send(exchange, 404, "{\"message\":\"not found\"}");
+          FakeHttp.sendJson(exchange, 404, "{\"message\":\"not found\"}");
           return;
         }
-        Map<String, String> q = query(uri.getRawQuery());
+        Map<String, String> q = FakeHttp.query(uri.getRawQuery());
         long endTs;
         long lookback;
         int limit;
@@ -524,7 +523,7 @@ class RoundsIT {
           limit = Integer.parseInt(q.getOrDefault("limit", "10"));
         } catch (NumberFormatException e) {
           bad.incrementAndGet();
-          send(exchange, 400, "{\"message\":\"" + e.getMessage() + "\"}");
+          FakeHttp.sendJson(exchange, 400, "{\"message\":\"" + e.getMessage() + "\"}");
           return;
         }
         if (!"error".equals(q.get("annotationQuery")) || lookback < 0 || limit < 1) {
@@ -552,30 +551,8 @@ class RoundsIT {
             traces.addArray().add(span);
           }
         }
-        send(exchange, 200, JSON.writeValueAsString(traces));
+        FakeHttp.sendJson(exchange, 200, JSON.writeValueAsString(traces));
         served.incrementAndGet();
-      }
-    }
-
-    private static Map<String, String> query(String raw) {
-      Map<String, String> q = new HashMap<>();
-      if (raw != null) {
-        for (String pair : raw.split("&")) {
-          int eq = pair.indexOf('=');
-          String key = java.net.URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-          String value = eq < 0 ? "" : java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-          q.put(key, value);
-        }
-      }
-      return q;
-    }
-
-    private static void send(HttpExchange exchange, int status, String body) throws IOException {
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
-      exchange.sendResponseHeaders(status, bytes.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(bytes);
       }
     }
 
