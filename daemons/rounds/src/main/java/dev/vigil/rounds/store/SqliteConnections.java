@@ -123,6 +123,37 @@ final class SqliteConnections {
     }
   }
 
+  /** Binds a statement's parameters. */
+  interface Binder {
+    void bind(java.sql.PreparedStatement ps) throws SQLException;
+  }
+
+  /** Makes one value of a result row. */
+  interface RowMapper<T> {
+    T map(java.sql.ResultSet rs) throws SQLException;
+  }
+
+  /** Runs the query {@code sql} on {@code connection}, holding {@code lock}, one value per row. */
+  static <T> java.util.List<T> read(
+      Connection connection, java.util.concurrent.locks.Lock lock, Path path, String sql, Binder binder,
+      RowMapper<T> mapper) {
+    lock.lock();
+    try (java.sql.PreparedStatement ps = connection.prepareStatement(sql)) {
+      binder.bind(ps);
+      java.util.List<T> rows = new java.util.ArrayList<>();
+      try (java.sql.ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          rows.add(mapper.map(rs));
+        }
+      }
+      return rows;
+    } catch (SQLException e) {
+      throw new StoreException("could not read the signature store " + path + ": " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private static int millis(Duration d) {
     return (int) Math.min(Integer.MAX_VALUE, d.toMillis());
   }

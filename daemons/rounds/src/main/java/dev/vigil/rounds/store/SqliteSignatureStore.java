@@ -954,30 +954,8 @@ public final class SqliteSignatureStore implements SignatureStore {
     }
   }
 
-  private interface Binder {
-    void bind(PreparedStatement ps) throws SQLException;
-  }
-
-  private interface RowMapper<T> {
-    T map(ResultSet rs) throws SQLException;
-  }
-
-  private <T> List<T> read(String sql, Binder binder, RowMapper<T> mapper) {
-    lock.lock();
-    try (PreparedStatement ps = connection.prepareStatement(sql)) {
-      binder.bind(ps);
-      List<T> rows = new ArrayList<>();
-      try (ResultSet rs = ps.executeQuery()) {
-        while (rs.next()) {
-          rows.add(mapper.map(rs));
-        }
-      }
-      return rows;
-    } catch (SQLException e) {
-      throw new StoreException("could not read the signature store " + path + ": " + e.getMessage(), e);
-    } finally {
-      lock.unlock();
-    }
+  private <T> List<T> read(String sql, SqliteConnections.Binder binder, SqliteConnections.RowMapper<T> mapper) {
+    return SqliteConnections.read(connection, lock, path, sql, binder, mapper);
   }
 
   /** Runs an update returning {@link #CHANGING_COLUMNS}: {@code shape} with them, or null for no row. */
