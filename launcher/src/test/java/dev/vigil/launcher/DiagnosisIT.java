@@ -1,5 +1,6 @@
 package dev.vigil.launcher;
 
+import static dev.vigil.launcher.VigilProcesses.finish;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
@@ -10,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.vigil.launcher.VigilProcesses.Run;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
@@ -26,7 +28,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -43,7 +44,6 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -73,8 +73,6 @@ class DiagnosisIT {
   private final List<Process> nodes = new ArrayList<>();
   private final List<AutoCloseable> closing = new ArrayList<>();
   private int starts;
-
-  record Run(int exit, String out, String err) {}
 
   @AfterEach
   void cleanUp() throws Exception {
@@ -768,23 +766,6 @@ class DiagnosisIT {
     Run run = cli(args);
     assertThat(run.exit()).as("vigil " + List.of(args) + ": " + run.err()).isZero();
     return run;
-  }
-
-  /** Reads a command's stdout and stderr (side by side: neither may fill its pipe) and its exit. */
-  private static Run finish(Process p) throws Exception {
-    p.getOutputStream().close();
-    ExecutorService reader = Executors.newSingleThreadExecutor();
-    try {
-      Future<byte[]> err = reader.submit(() -> p.getErrorStream().readAllBytes());
-      byte[] out = p.getInputStream().readAllBytes();
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(p.info().commandLine().orElse("vigil") + " ends").isTrue();
-      return new Run(
-          p.exitValue(),
-          new String(out, StandardCharsets.UTF_8),
-          new String(err.get(60, TimeUnit.SECONDS), StandardCharsets.UTF_8));
-    } finally {
-      reader.shutdownNow();
-    }
   }
 
   private static JsonNode only(JsonNode array) {

@@ -1,12 +1,13 @@
 package dev.vigil.launcher;
 
+import static dev.vigil.launcher.VigilProcesses.finish;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.launcher.VigilProcesses.Run;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,29 +28,12 @@ class LauncherIT {
   @TempDir Path stateDir;
   private final List<Process> nodes = new ArrayList<>();
 
-  record Run(int exit, String out, String err) {}
-
   private ProcessBuilder vigil(Map<String, String> env, String... args) {
     return VigilProcesses.vigil(stateDir, env, args);
   }
 
   private Run run(Map<String, String> env, String... args) throws Exception {
-    Process p = vigil(env, args).start();
-    p.getOutputStream().close();
-    var out = p.getInputStream().readAllBytes();
-    var err = p.getErrorStream().readAllBytes();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("vigil " + List.of(args) + " ends").isTrue();
-    return new Run(
-        p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
-  }
-
-  private Run finish(Process p, String... args) throws Exception {
-    p.getOutputStream().close();
-    var out = p.getInputStream().readAllBytes();
-    var err = p.getErrorStream().readAllBytes();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Run(
-        p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    return finish(vigil(env, args).start());
   }
 
   private Process startNode(String... args) throws IOException {
@@ -83,7 +67,7 @@ class LauncherIT {
   private Run clientNoPort(Map<String, String> env, String... args) throws Exception {
     ProcessBuilder pb = vigil(env, args);
     pb.environment().remove("VIGIL_HEALTH_PORT");
-    return finish(pb.start(), args);
+    return finish(pb.start());
   }
 
   @Test

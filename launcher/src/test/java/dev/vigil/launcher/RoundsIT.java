@@ -1,5 +1,6 @@
 package dev.vigil.launcher;
 
+import static dev.vigil.launcher.VigilProcesses.finish;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.vigil.launcher.VigilProcesses.Run;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.logs.Logger;
@@ -28,7 +30,6 @@ import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -68,8 +69,6 @@ class RoundsIT {
   private final List<Process> nodes = new ArrayList<>();
   private final List<AutoCloseable> closing = new ArrayList<>();
   private int starts;
-
-  record Run(int exit, String out, String err) {}
 
   @AfterEach
   void cleanUp() throws Exception {
@@ -652,24 +651,6 @@ class RoundsIT {
     ProcessBuilder pb = vigil(Map.of(), args);
     pb.environment().remove("VIGIL_HEALTH_PORT");
     return finish(pb.start());
-  }
-
-  /** Reads a command's stdout and stderr (side by side: neither may fill its pipe) and its exit. */
-  private static Run finish(Process p) throws Exception {
-    p.getOutputStream().close();
-    Future<byte[]> err;
-    ExecutorService reader = Executors.newSingleThreadExecutor();
-    try {
-      err = reader.submit(() -> p.getErrorStream().readAllBytes());
-      byte[] out = p.getInputStream().readAllBytes();
-      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(p.info().commandLine().orElse("vigil") + " ends").isTrue();
-      return new Run(
-          p.exitValue(),
-          new String(out, StandardCharsets.UTF_8),
-          new String(err.get(60, TimeUnit.SECONDS), StandardCharsets.UTF_8));
-    } finally {
-      reader.shutdownNow();
-    }
   }
 
   private Run cliOk(String... args) throws Exception {

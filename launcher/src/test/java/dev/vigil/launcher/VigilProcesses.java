@@ -23,6 +23,27 @@ final class VigilProcesses {
 
   private VigilProcesses() {}
 
+  /** How a command ended: its exit status, stdout and stderr. */
+  record Run(int exit, String out, String err) {}
+
+  /** Reads a command's stdout and stderr (side by side: neither may fill its pipe) and its exit. */
+  static Run finish(Process p) throws Exception {
+    p.getOutputStream().close();
+    java.util.concurrent.ExecutorService reader = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      java.util.concurrent.Future<byte[]> err = reader.submit(() -> p.getErrorStream().readAllBytes());
+      byte[] out = p.getInputStream().readAllBytes();
+      assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS))
+          .as(p.info().commandLine().orElse("vigil") + " ends").isTrue();
+      return new Run(
+          p.exitValue(),
+          new String(out, java.nio.charset.StandardCharsets.UTF_8),
+          new String(err.get(60, java.util.concurrent.TimeUnit.SECONDS), java.nio.charset.StandardCharsets.UTF_8));
+    } finally {
+      reader.shutdownNow();
+    }
+  }
+
   /**
    * {@code vigil args...} with {@code stateDir} as its state directory and every listening port
    * ephemeral (nodes of different tests run side by side), then {@code env} on top.
